@@ -1,0 +1,44 @@
+// `threaddesk doctor`: checks what can be checked and says what to fix, one line each.
+import { loadConfig } from '../config/load-config.js';
+import { readEnv } from '../config/env.js';
+import { createDb } from '../db/create-db.js';
+import { controlFile, liveServer } from '../control-file.js';
+
+interface Finding {
+  ok: boolean;
+  what: string;
+  fix?: string;
+}
+
+export async function runDoctor(): Promise<number> {
+  const findings: Finding[] = [];
+  let config;
+  try {
+    const loaded = loadConfig();
+    config = loaded.config;
+    findings.push({ ok: true, what: `config: ${loaded.source ?? 'built-in demo (no threaddesk.yaml)'} — ${config.departments.length} department(s), ${config.agents.length} agent(s)` });
+  } catch (err) {
+    findings.push({ ok: false, what: 'config', fix: err instanceof Error ? err.message : String(err) });
+  }
+  const env = readEnv();
+  if (!env.databaseUrl && liveServer(env)) {
+    findings.push({ ok: true, what: `database: embedded, in use by a running server (${controlFile(env)})` });
+  } else {
+    try {
+      const database = await createDb({ databaseUrl: env.databaseUrl, dataDir: env.dataDir });
+      await database.ping();
+      await database.close();
+      findings.push({ ok: true, what: `database: ${database.kind} at ${database.location} is reachable` });
+    } catch (err) {
+      findings.push({ ok: false, what: 'database', fix: `cannot connect (${err instanceof Error ? err.message : String(err)}); check DATABASE_URL` });
+    }
+  }
+  if (config) {
+    for (const d of config.departments) {
+      if (d.members.length === 0) findings.push({ ok: false, what: `department ${d.id}`, fix: 'has no members; add some under departments[].members' });
+      if (d.emails.length === 0) findings.push({ ok: true, what: `department ${d.id}: no email address (it only gets tickets from chat, the web or transfers)` });
+    }
+  }
+  for (const f of findings) console.log(`${f.ok ? 'ok  ' : 'FIX '} ${f.what}${f.fix ? `: ${f.fix}` : ''}`);
+  return findings.every((f) => f.ok) ? 0 : 1;
+}

@@ -1,0 +1,26 @@
+// The environment: runtime settings and every secret (secrets never come from the YAML file).
+export interface Env {
+  port: number;
+  host: string;
+  dataDir: string;
+  databaseUrl?: string;
+  logLevel: string;
+  smtpListen?: string;
+  smtpUrl?: string;
+  imapUrl?: string;
+}
+
+export function readEnv(env: NodeJS.ProcessEnv = process.env): Env {
+  const port = Number(env.PORT ?? 3000);
+  if (!Number.isInteger(port) || port < 0 || port > 65535) throw new Error(`PORT must be a port number, got "${env.PORT}"`);
+  return {
+    port,
+    host: env.HOST ?? '0.0.0.0',
+    dataDir: env.THREADDESK_DATA ?? './data',
+    databaseUrl: env.DATABASE_URL || undefined,
+    logLevel: env.LOG_LEVEL ?? 'info',
+    smtpListen: env.SMTP_LISTEN || undefined,
+    smtpUrl: env.SMTP_URL || undefined,
+    imapUrl: env.IMAP_URL || undefined,
+  };
+}
