@@ -15,6 +15,10 @@ import { LogSink, OutboxWorker } from './outbox/worker.js';
 import { syncConfig } from './tickets/config-sync.js';
 import { ticketContext, type TicketContext } from './tickets/context.js';
 import { claimDataDir, publishControl, releaseDataDir } from './control-file.js';
+import type { Capability, CapabilityContext, StartedCapability } from './capability.js';
+
+/** What the server runs besides the core; each entry is one capability (mail, chat, web). */
+const CAPABILITIES: Capability[] = [];
 
 export interface Threaddesk {
   env: Env;
@@ -100,6 +104,22 @@ async function serve({ env, config, source, logger, embedded }: Startup, databas
   const logSink = new LogSink(logger);
   worker.register('chat', logSink).register('mail', logSink).register('log', logSink);
 
+  const started: StartedCapability[] = [];
+  const stopCapabilities = async () => {
+    for (const c of started.reverse()) await c.stop?.();
+  };
+  const ctx: CapabilityContext = { env, config, database, tickets, logger, pokeOutbox: () => worker.poke() };
+  try {
+    for (const capability of CAPABILITIES) {
+      const c = await capability.start(ctx);
+      started.push(c);
+      for (const [name, sink] of Object.entries(c.sinks ?? {})) worker.register(name, sink);
+    }
+  } catch (err) {
+    await stopCapabilities();
+    throw err;
+  }
+
   const controlToken = database.kind === 'pglite' ? randomBytes(32).toString('hex') : undefined;
   const http = await buildHttpServer({
     logger,
@@ -112,20 +132,26 @@ async function serve({ env, config, source, logger, embedded }: Startup, databas
       return outcome;
     },
   });
+  for (const c of started) await c.routes?.(http);
   await http.listen({ port: env.port, host: env.host });
   const address = http.server.address();
   const port = typeof address === 'object' && address ? address.port : env.port;
 
   if (controlToken) publishControl(env, port, controlToken);
   worker.start();
+  for (const c of started) await c.afterListen?.(port);
   logger.info({ port }, `threaddesk is running on http://localhost:${port}`);
+  const banner = started.flatMap((c) => c.banner?.(port) ?? []);
+  if (banner.length > 0) process.stderr.write(`\n${banner.join('\n')}\n\n`);
 
   let stopping: Promise<void> | null = null;
   const stop = () =>
     (stopping ??= (async () => {
       logger.info('shutting down: no new requests, finishing work in flight');
       await http.close();
+      // Deliveries in flight still need their adapters; intake stops with its capability.
       await worker.stop();
+      await stopCapabilities();
       if (embedded) releaseDataDir(env);
       await database.close();
       logger.info('stopped');
