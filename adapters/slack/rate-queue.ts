@@ -1,0 +1,153 @@
+// One FIFO queue per Slack channel. Slack's limits are per method and per channel (chat.postMessage
+// allows about one message per second per channel, with bursts), and a ticket thread only reads
+// right when its messages arrive in the order they were sent. So calls for one channel run one at
+// a time in call order; a 429 pauses that channel for `Retry-After` seconds and retries the same
+// call, so nothing is dropped or reordered. Other channels keep going meanwhile.
+//
+// The WebClient is configured with `rejectRateLimitedCalls: true` and no retries of its own so
+// that this queue is the only place that waits and retries (two retry layers would multiply).
+import { webApi } from '@slack/bolt';
+
+export interface RateQueueOptions {
+  /** Attempts after 429 answers before giving up with an error (the outbox then retries later). */
+  maxRateLimitedAttempts?: number;
+  /** Retries after a 5xx answer or a network error; 0 disables. */
+  serverErrorRetries?: number;
+  /** First backoff after a 5xx/network error, doubled on each retry. */
+  serverErrorBackoffMs?: number;
+  onRateLimited?(info: { key: string; label: string; retryAfterSec: number; attempt: number }): void;
+}
+
+/** A Slack Web API failure, with a sentence that says what to do about it. */
+export class SlackApiError extends Error {
+  constructor(
+    message: string,
+    /** Slack's error code (`not_in_channel`, `invalid_auth`…) or the client's error code. */
+    readonly slackError: string,
+    options?: ErrorOptions,
+  ) {
+    super(message, options);
+    this.name = 'SlackApiError';
+  }
+}
+
+const HINTS: Record<string, string> = {
+  not_in_channel: 'invite the bot to the channel (/invite @<bot name>)',
+  channel_not_found: 'check the channel id in threaddesk.yaml and that the bot can see the channel',
+  invalid_auth: 'check SLACK_BOT_TOKEN',
+  not_authed: 'set SLACK_BOT_TOKEN',
+  account_inactive: 'the bot token was revoked; reinstall the Slack app',
+  missing_scope: 'add the missing scope in the Slack app settings and reinstall (see slack-app-manifest.yaml)',
+  message_not_found: 'the message was deleted in Slack',
+  cant_update_message: 'only messages posted by the bot can be edited',
+  user_not_in_channel: 'the user is not a member of the channel',
+};
+
+function platformCode(err: unknown): string | undefined {
+  if (err instanceof webApi.WebAPIPlatformError) return err.data.error;
+  return undefined;
+}
+
+/** True for failures that are worth retrying as-is: Slack 5xx answers and network errors. */
+function isTransient(err: unknown): boolean {
+  if (err instanceof webApi.WebAPIHTTPError) return err.statusCode >= 500;
+  return err instanceof webApi.WebAPIRequestError;
+}
+
+export function toSlackApiError(label: string, key: string, err: unknown): Error {
+  if (err instanceof SlackApiError) return err;
+  const code = platformCode(err);
+  if (code) {
+    const hint = HINTS[code];
+    return new SlackApiError(`Slack refused ${label} (${key}): ${code}${hint ? ` — ${hint}` : ''}.`, code, { cause: err });
+  }
+  if (err instanceof webApi.WebAPIHTTPError) {
+    return new SlackApiError(`Slack answered HTTP ${err.statusCode} to ${label} (${key}).`, webApi.ErrorCode.HTTPError, { cause: err });
+  }
+  if (err instanceof webApi.WebAPIRequestError) {
+    return new SlackApiError(`Could not reach Slack for ${label} (${key}): ${err.original.message}.`, webApi.ErrorCode.RequestError, { cause: err });
+  }
+  return err instanceof Error ? err : new Error(String(err));
+}
+
+export class RateQueue {
+  private readonly tails = new Map<string, Promise<unknown>>();
+  private abort = new AbortController();
+  private readonly opts: Required<Omit<RateQueueOptions, 'onRateLimited'>> & Pick<RateQueueOptions, 'onRateLimited'>;
+
+  constructor(options: RateQueueOptions = {}) {
+    this.opts = {
+      maxRateLimitedAttempts: options.maxRateLimitedAttempts ?? 100,
+      serverErrorRetries: options.serverErrorRetries ?? 3,
+      serverErrorBackoffMs: options.serverErrorBackoffMs ?? 250,
+      onRateLimited: options.onRateLimited,
+    };
+  }
+
+  /** Runs `call` after every call queued earlier under `key`, retrying 429s and transient failures. */
+  run<T>(key: string, label: string, call: () => Promise<T>): Promise<T> {
+    const previous = this.tails.get(key) ?? Promise.resolve();
+    const result = previous.then(() => this.attempt(key, label, call));
+    // The chain must survive a failed call, or one error would block the channel for good.
+    const tail = result.catch(() => undefined);
+    this.tails.set(key, tail);
+    void tail.then(() => {
+      if (this.tails.get(key) === tail) this.tails.delete(key);
+    });
+    return result;
+  }
+
+  /** Rejects waiting retries; calls already sent to Slack finish on their own. Later calls run normally. */
+  stop(): void {
+    this.abort.abort();
+    this.abort = new AbortController();
+  }
+
+  private async attempt<T>(key: string, label: string, call: () => Promise<T>): Promise<T> {
+    const signal = this.abort.signal;
+    let rateLimited = 0;
+    let transient = 0;
+    // Bounded: each branch below either returns, throws, or increments a counter with a cap.
+    for (;;) {
+      if (signal.aborted) throw new Error(`Slack adapter stopped before ${label} (${key}) was sent.`);
+      try {
+        return await call();
+      } catch (err) {
+        if (err instanceof webApi.WebAPIRateLimitedError) {
+          rateLimited += 1;
+          if (rateLimited >= this.opts.maxRateLimitedAttempts) {
+            throw new SlackApiError(
+              `Slack kept rate-limiting ${label} (${key}) after ${rateLimited} attempts; giving up for now so the caller can retry later.`,
+              webApi.ErrorCode.RateLimitedError,
+              { cause: err },
+            );
+          }
+          this.opts.onRateLimited?.({ key, label, retryAfterSec: err.retryAfter, attempt: rateLimited });
+          await sleep(Math.max(0, err.retryAfter) * 1000, signal);
+          continue;
+        }
+        if (isTransient(err) && transient < this.opts.serverErrorRetries) {
+          await sleep(this.opts.serverErrorBackoffMs * 2 ** transient, signal);
+          transient += 1;
+          continue;
+        }
+        throw toSlackApiError(label, key, err);
+      }
+    }
+  }
+}
+
+function sleep(ms: number, signal: AbortSignal): Promise<void> {
+  return new Promise((resolve, reject) => {
+    if (signal.aborted) return reject(new Error('Slack adapter stopped while waiting to retry.'));
+    const onAbort = () => {
+      clearTimeout(timer);
+      reject(new Error('Slack adapter stopped while waiting to retry.'));
+    };
+    const timer = setTimeout(() => {
+      signal.removeEventListener('abort', onAbort);
+      resolve();
+    }, ms);
+    signal.addEventListener('abort', onAbort, { once: true });
+  });
+}
