@@ -2,6 +2,7 @@
 // this one interface, so the composition root stays a list and no two capabilities edit the
 // same lines of it.
 import type { FastifyInstance } from 'fastify';
+import type { ChatAdapter, Platform } from '../adapters/chat-port.js';
 import type { Logger } from 'pino';
 import type { Config } from './config/schema.js';
 import type { Env } from './config/env.js';
@@ -17,6 +18,11 @@ export interface CapabilityContext {
   logger: Logger;
   /** Wakes the outbox worker after a change (it also polls). */
   pokeOutbox(): void;
+  /**
+   * Chat adapters by platform. A capability that brings a platform (the web console) adds its
+   * adapter here in start(); the chat capability, started last, mirrors tickets to all of them.
+   */
+  chatAdapters: Map<Platform, ChatAdapter>;
 }
 
 export interface StartedCapability {

@@ -16,9 +16,10 @@ import { syncConfig } from './tickets/config-sync.js';
 import { ticketContext, type TicketContext } from './tickets/context.js';
 import { claimDataDir, publishControl, releaseDataDir } from './control-file.js';
 import type { Capability, CapabilityContext, StartedCapability } from './capability.js';
+import { chatCapability } from './chat/capability.js';
 
 /** What the server runs besides the core; each entry is one capability (mail, chat, web). */
-const CAPABILITIES: Capability[] = [];
+const CAPABILITIES: Capability[] = [chatCapability];
 
 export interface Threaddesk {
   env: Env;
@@ -30,6 +31,7 @@ export interface Threaddesk {
   logger: Logger;
   /** The port actually bound (PORT=0 picks a free one). */
   port: number;
+  chatAdapters: CapabilityContext['chatAdapters'];
   stop(): Promise<void>;
 }
 
@@ -108,7 +110,7 @@ async function serve({ env, config, source, logger, embedded }: Startup, databas
   const stopCapabilities = async () => {
     for (const c of started.reverse()) await c.stop?.();
   };
-  const ctx: CapabilityContext = { env, config, database, tickets, logger, pokeOutbox: () => worker.poke() };
+  const ctx: CapabilityContext = { env, config, database, tickets, logger, pokeOutbox: () => worker.poke(), chatAdapters: new Map() };
   try {
     for (const capability of CAPABILITIES) {
       const c = await capability.start(ctx);
@@ -156,5 +158,5 @@ async function serve({ env, config, source, logger, embedded }: Startup, databas
       await database.close();
       logger.info('stopped');
     })());
-  return { env, config, database, tickets, worker, http, logger, port, stop };
+  return { env, config, database, tickets, worker, http, logger, port, chatAdapters: ctx.chatAdapters, stop };
 }

@@ -8,6 +8,7 @@ export interface Env {
   smtpListen?: string;
   smtpUrl?: string;
   imapUrl?: string;
+  slack?: { botToken: string; signingSecret?: string; appToken?: string; apiUrl?: string };
 }
 
 export function readEnv(env: NodeJS.ProcessEnv = process.env): Env {
@@ -22,5 +23,13 @@ export function readEnv(env: NodeJS.ProcessEnv = process.env): Env {
     smtpListen: env.SMTP_LISTEN || undefined,
     smtpUrl: env.SMTP_URL || undefined,
     imapUrl: env.IMAP_URL || undefined,
+    slack: env.SLACK_BOT_TOKEN
+      ? {
+          botToken: env.SLACK_BOT_TOKEN,
+          signingSecret: env.SLACK_SIGNING_SECRET || undefined,
+          appToken: env.SLACK_APP_TOKEN || undefined,
+          apiUrl: env.SLACK_API_URL || undefined,
+        }
+      : undefined,
   };
 }
