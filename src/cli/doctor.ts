@@ -3,6 +3,8 @@ import { loadConfig } from '../config/load-config.js';
 import { readEnv } from '../config/env.js';
 import { createDb } from '../db/create-db.js';
 import { controlFile, liveServer } from '../control-file.js';
+import { SlackAdapter } from '../../adapters/slack/index.js';
+import type { Env } from '../config/env.js';
 
 interface Finding {
   ok: boolean;
@@ -39,6 +41,14 @@ export async function runDoctor(): Promise<number> {
       if (d.emails.length === 0) findings.push({ ok: true, what: `department ${d.id}: no email address (it only gets tickets from chat, the web or transfers)` });
     }
   }
+  if (config && env.slack) findings.push(...(await slackFindings(env.slack, config.departments.map((d) => d.channels.slack).filter((c): c is string => !!c))));
   for (const f of findings) console.log(`${f.ok ? 'ok  ' : 'FIX '} ${f.what}${f.fix ? `: ${f.fix}` : ''}`);
   return findings.every((f) => f.ok) ? 0 : 1;
+}
+
+async function slackFindings(slack: NonNullable<Env['slack']>, channelIds: string[]): Promise<Finding[]> {
+  // One call each, no retries beyond the adapter's own: doctor must answer quickly.
+  const adapter = new SlackAdapter({ botToken: slack.botToken, signingSecret: slack.signingSecret ?? 'doctor-does-not-verify', appToken: slack.appToken, apiUrl: slack.apiUrl });
+  const results = await adapter.doctor(channelIds);
+  return results.map((r) => ({ ok: r.ok, what: `${r.check}${r.ok ? `: ${r.detail}` : ''}`, fix: r.ok ? undefined : r.detail }));
 }
