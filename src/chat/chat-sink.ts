@@ -20,6 +20,8 @@ export interface ChatOrigin {
 }
 
 export class ChatSink implements Sink {
+  readonly sequential = true;
+
   constructor(
     private readonly db: Db,
     private readonly adapters: AdapterMap,

@@ -21,6 +21,12 @@ export interface DeliveryResult {
 
 export interface Sink {
   deliver(row: OutboxRow): Promise<DeliveryResult | void>;
+  /**
+   * Deliver this sink's rows one at a time in id order instead of concurrently. For chat:
+   * threads must appear in a channel in the order the tickets were created, and the platform
+   * serialises a channel anyway.
+   */
+  readonly sequential?: boolean;
 }
 
 /** A sink may throw this to say when to try again (a rate limit's Retry-After). */
@@ -94,7 +100,14 @@ export class OutboxWorker {
   /** Claims one batch and delivers it. Returns how many rows were attempted. */
   async runOnce(): Promise<number> {
     const rows = await this.claim();
-    await Promise.all(rows.map((row) => this.deliver(row)));
+    const inOrder = rows.filter((r) => this.sinks.get(r.sink)?.sequential);
+    const concurrent = rows.filter((r) => !this.sinks.get(r.sink)?.sequential);
+    await Promise.all([
+      ...concurrent.map((row) => this.deliver(row)),
+      (async () => {
+        for (const row of inOrder) await this.deliver(row);
+      })(),
+    ]);
     return rows.length;
   }
 
