@@ -70,8 +70,25 @@ export function toSlackApiError(label: string, key: string, err: unknown): Error
   return err instanceof Error ? err : new Error(String(err));
 }
 
+/**
+ * What a channel taught us about its limit: after a real rate limit (Retry-After of a second or
+ * more, hit while sending steadily) we send no faster than what was accepted in the second
+ * before it, so a long burst paces itself instead of stalling a whole Retry-After again and
+ * again. Forgotten half a minute after the last 429.
+ */
+interface Pace {
+  recent: number[];
+  intervalMs: number;
+  lastAt: number;
+  learnedAt: number;
+}
+
+const PACE_MEMORY_MS = 30_000;
+const PACE_MIN_ACCEPTED = 5;
+
 export class RateQueue {
   private readonly tails = new Map<string, Promise<unknown>>();
+  private readonly paces = new Map<string, Pace>();
   private abort = new AbortController();
   private readonly opts: Required<Omit<RateQueueOptions, 'onRateLimited'>> & Pick<RateQueueOptions, 'onRateLimited'>;
 
@@ -97,6 +114,15 @@ export class RateQueue {
     return result;
   }
 
+  private pace(key: string): Pace {
+    let pace = this.paces.get(key);
+    if (!pace || (pace.intervalMs > 0 && Date.now() - pace.learnedAt > PACE_MEMORY_MS)) {
+      pace = { recent: pace?.recent ?? [], intervalMs: 0, lastAt: pace?.lastAt ?? 0, learnedAt: 0 };
+      this.paces.set(key, pace);
+    }
+    return pace;
+  }
+
   /** Rejects waiting retries; calls already sent to Slack finish on their own. Later calls run normally. */
   stop(): void {
     this.abort.abort();
@@ -110,11 +136,24 @@ export class RateQueue {
     // Bounded: each branch below either returns, throws, or increments a counter with a cap.
     for (;;) {
       if (signal.aborted) throw new Error(`Slack adapter stopped before ${label} (${key}) was sent.`);
+      const pace = this.pace(key);
+      const wait = pace.lastAt + pace.intervalMs - Date.now();
+      if (wait > 0) await sleep(wait, signal);
       try {
-        return await call();
+        const result = await call();
+        const now = Date.now();
+        pace.lastAt = now;
+        pace.recent.push(now);
+        while (pace.recent.length > 0 && pace.recent[0]! < now - 1000) pace.recent.shift();
+        return result;
       } catch (err) {
         if (err instanceof webApi.WebAPIRateLimitedError) {
           rateLimited += 1;
+          const accepted = pace.recent.filter((t) => t >= Date.now() - 1000).length;
+          if (err.retryAfter >= 1 && accepted >= PACE_MIN_ACCEPTED) {
+            pace.intervalMs = Math.max(pace.intervalMs, Math.ceil((1000 / accepted) * 1.05));
+            pace.learnedAt = Date.now();
+          }
           if (rateLimited >= this.opts.maxRateLimitedAttempts) {
             throw new SlackApiError(
               `Slack kept rate-limiting ${label} (${key}) after ${rateLimited} attempts; giving up for now so the caller can retry later.`,
