@@ -297,3 +297,62 @@ export const checkpoints = pgTable('checkpoints', {
   value: jsonb('value').$type<Record<string, unknown>>().notNull(),
   updatedAt: timestamp('updated_at', { withTimezone: true }).notNull().defaultNow(),
 });
+
+/**
+ * Every mail in and out by Message-ID: threading looks replies up here (In-Reply-To/References
+ * against everything we sent or received), and an inbound mail is recorded once per
+ * (Message-ID, content hash), so the same mail delivered twice is stored once. An outbound row
+ * is written before the first send attempt and reused on retry (same Message-ID on a rare
+ * second copy).
+ */
+export const mailMessages = pgTable(
+  'mail_messages',
+  {
+    id: serial('id').primaryKey(),
+    direction: text('direction').$type<'in' | 'out'>().notNull(),
+    /** Without angle brackets; '' for an inbound mail that had none (then the hash alone dedupes). */
+    messageId: text('message_id').notNull(),
+    /** sha256 of the raw inbound mail; '' for outbound. */
+    contentHash: text('content_hash').notNull().default(''),
+    ticketId: integer('ticket_id').references(() => tickets.id),
+    /** The history entry it became (customer message, note) or was sent for (reply). */
+    messageRowId: integer('message_row_id').references(() => messages.id),
+    /** Outbound: the outbox row the Message-ID was generated for. */
+    outboxId: bigint('outbox_id', { mode: 'number' }),
+    /** What happened: created, appended, bounce, refused, rejected, unmatched, unreadable; reply, auto. */
+    outcome: text('outcome').notNull().default(''),
+    /** A newsletter/list mail: its Message-ID never threads a reply (strangers answering it). */
+    bulk: boolean('bulk').notNull().default(false),
+    /** The raw mail when no history entry holds it (a bounce that matched no ticket, unreadable mail). */
+    raw: bytea('raw'),
+    createdAt: created(),
+  },
+  (t) => [
+    uniqueIndex('mail_messages_key').on(t.messageId, t.contentHash),
+    uniqueIndex('mail_messages_outbox').on(t.outboxId),
+    index('mail_messages_ticket').on(t.ticketId, t.id),
+  ],
+);
+
+/** Outgoing mail kept locally when no SMTP_URL is set (the web console shows it). */
+export const capturedMails = pgTable('captured_mails', {
+  id: serial('id').primaryKey(),
+  /** Unique: a retry of the same mail is captured once. */
+  messageId: text('message_id').notNull().unique(),
+  envelopeFrom: text('envelope_from').notNull(),
+  envelopeTo: jsonb('envelope_to').$type<string[]>().notNull(),
+  subject: text('subject').notNull().default(''),
+  raw: bytea('raw').notNull(),
+  createdAt: created(),
+});
+
+/** Automatic mails sent per recipient, for the per-hour limit (RFC 3834 loop protection). */
+export const autoMailLog = pgTable(
+  'auto_mail_log',
+  {
+    id: bigserial('id', { mode: 'number' }).primaryKey(),
+    recipient: text('recipient').notNull(),
+    createdAt: created(),
+  },
+  (t) => [index('auto_mail_log_recipient').on(t.recipient, t.createdAt)],
+);

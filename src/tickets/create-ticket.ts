@@ -35,6 +35,11 @@ export interface NewTicketInput {
   initialStatus?: 'open' | 'closed';
   /** When false, the ticket is not announced in chat (muted departments, rejected requests). */
   announce?: boolean;
+  /**
+   * A number taken beforehand (`allocateTicketNumber`, or mail intake's blocks of them): mail
+   * intake wraps creation in its own transaction and must not hold the day's counter row in it.
+   */
+  number?: string;
 }
 
 export interface NewTicketResult {
@@ -82,7 +87,7 @@ export async function createTicket(ctx: TicketContext, actor: Actor, input: NewT
   assertCanCreateIn(actor, departmentId);
 
   const now = ctx.now();
-  const number = await allocateTicketNumber(ctx, now);
+  const number = input.number ?? (await allocateTicketNumber(ctx, now));
   return ctx.db.transaction(async (tx) => {
     const requesterId = input.requester ? await upsertContact(tx, input.requester.email, input.requester.name) : null;
     const status = input.initialStatus ?? 'open';

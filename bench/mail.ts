@@ -1,0 +1,171 @@
+// `npm run bench:mail`: the mail intake. Prints figures, asserts nothing.
+//   1. The fixture corpus (../shared/fixtures/mail, read in place) replayed ×N through
+//      parse → match → store on PostgreSQL, against parsing alone on the same bytes in the same
+//      run: mails/s for both and their ratio (issue 3 target: ≥ 0.6).
+//   2. Mail arrival in Dovecot (IMAP APPEND) → ticket stored, with IDLE: p50/p95 (target p95 < 1 s).
+// PostgreSQL: BENCH_DATABASE_URL if set, else a throwaway durable cluster (fsync on).
+// BENCH_MAIL_REPLAYS (default 20), BENCH_MAIL_CONCURRENCY (default 8), BENCH_MAIL_ARRIVALS (default 50).
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import path from 'node:path';
+import { ImapFlow } from 'imapflow';
+import postgres from 'postgres';
+import { parseConfig } from '../src/config/load-config.js';
+import { createDb, type Database } from '../src/db/create-db.js';
+import { ImapIntake } from '../src/mail/imap-intake.js';
+import { ingestMail, type IntakeDeps } from '../src/mail/intake.js';
+import { parseMail } from '../src/mail/parse-mail.js';
+import { mailSettings } from '../src/mail/settings.js';
+import { TicketNumberBlocks } from '../src/mail/ticket-numbers.js';
+import { settingsFrom } from '../src/main.js';
+import { packageRoot } from '../src/paths.js';
+import { syncConfig } from '../src/tickets/config-sync.js';
+import { ticketContext } from '../src/tickets/context.js';
+import { startDovecot } from '../tests/servers/dovecot.js';
+import { startPostgres } from '../tests/servers/postgres.js';
+
+const config = parseConfig({
+  agents: [{ email: 'bench@example.org', name: 'Bench' }],
+  departments: [{ id: 'support', name: 'Support', emails: ['support@example.org', 'helpdesk@example.test'], members: [{ agent: 'bench@example.org', access: 'write' }] }],
+  mail: { autoReplyLimitPerHour: 1000 },
+});
+const quiet = { info() {}, warn() {}, error() {}, debug() {} };
+
+function corpus(): Buffer[] {
+  const root = path.resolve(packageRoot(), '../shared/fixtures/mail');
+  const dirs = ['talon', 'zammad'].map((d) => path.join(root, d)).filter((d) => existsSync(d));
+  const files = dirs.flatMap((d) => readdirSync(d).filter((f) => /\.(eml|box)$/.test(f)).map((f) => path.join(d, f)));
+  if (files.length === 0) {
+    console.log(`no fixture corpus at ${root}: using the project's own samples (tests/mail/samples)`);
+    const own = path.join(packageRoot(), 'tests/mail/samples');
+    return readdirSync(own).filter((f) => f.endsWith('.eml')).map((f) => readFileSync(path.join(own, f)));
+  }
+  return files.map((f) => readFileSync(f));
+}
+
+/** Replay `r` of a mail: its Message-ID and thread ids made unique to the replay (so it is a new mail, threaded as the original was). */
+function replay(raw: Buffer, r: number): Buffer {
+  const text = raw.toString('latin1');
+  const split = text.search(/\r?\n\r?\n/);
+  const head = split === -1 ? text : text.slice(0, split);
+  const rewritten = head.replace(/^(Message-ID|In-Reply-To|References):([^\n]*(?:\n[ \t][^\n]*)*)/gim, (_m, name: string, value: string) => `${name}:${value.replace(/<([^<>\s]+)>/g, `<r${r}.$1>`)}`);
+  const extra = /^Message-ID:/im.test(head) ? '' : `Message-ID: <r${r}.${Math.random().toString(36).slice(2)}@bench.example>\r\n`;
+  return Buffer.from(extra + rewritten + (split === -1 ? '' : text.slice(split)), 'latin1');
+}
+
+async function freshDatabase(baseUrl: string, name: string): Promise<{ database: Database; url: string }> {
+  const admin = postgres(baseUrl, { max: 1, onnotice: () => {} });
+  await admin.unsafe(`drop database if exists ${name}`);
+  await admin.unsafe(`create database ${name}`);
+  await admin.end();
+  const u = new URL(baseUrl);
+  u.pathname = `/${name}`;
+  const database = await createDb({ databaseUrl: u.toString(), maxConnections: 16 });
+  await database.migrate();
+  await syncConfig(database.db, config);
+  return { database, url: u.toString() };
+}
+
+async function throughput(baseUrl: string): Promise<void> {
+  const replays = Number(process.env.BENCH_MAIL_REPLAYS ?? 20);
+  const concurrency = Number(process.env.BENCH_MAIL_CONCURRENCY ?? 8);
+  const base = corpus();
+  const mails = Array.from({ length: replays }, (_, r) => base.map((m) => replay(m, r))).flat();
+  const { database } = await freshDatabase(baseUrl, 'bench_mail');
+  const tickets = ticketContext(database.db, settingsFrom(config));
+  const deps: IntakeDeps = { tickets, settings: mailSettings(config, 3000), autoMail: true, numbers: new TicketNumberBlocks(tickets) };
+  for (const m of base.slice(0, 5)) await parseMail(m); // warm up the parser's code paths
+
+  let t = performance.now();
+  for (const m of mails) await parseMail(m);
+  const parseRate = mails.length / ((performance.now() - t) / 1000);
+
+  t = performance.now();
+  const cpu0 = process.cpuUsage();
+  let next = 0;
+  const outcomes = new Map<string, number>();
+  await Promise.all(
+    Array.from({ length: concurrency }, async () => {
+      for (let i = next++; i < mails.length; i = next++) {
+        const r = await ingestMail(deps, mails[i]!, { source: 'smtp', recipients: ['support@example.org'] });
+        outcomes.set(r.outcome, (outcomes.get(r.outcome) ?? 0) + 1);
+      }
+    }),
+  );
+  const wall = performance.now() - t;
+  const pipelineRate = mails.length / (wall / 1000);
+  const cpu = process.cpuUsage(cpu0);
+  const busy = (cpu.user + cpu.system) / 1000 / wall;
+  await database.close();
+  console.log(`corpus: ${base.length} mails × ${replays} replays = ${mails.length} mails (${[...outcomes].map(([k, v]) => `${v} ${k}`).join(', ')})`);
+  console.log(`  parse only (1 at a time)                  ${pipelineFmt(parseRate)} mails/s`);
+  console.log(`  parse → match → store, PostgreSQL (${String(concurrency).padStart(2)} at a time) ${pipelineFmt(pipelineRate)} mails/s`);
+  console.log(`  ratio pipeline / parse only               ${(pipelineRate / parseRate).toFixed(2).padStart(7)}   (this process busy ${(busy * 100).toFixed(0)}% of the pipeline's wall time)`);
+}
+
+const pipelineFmt = (n: number) => n.toFixed(0).padStart(7);
+
+async function arrival(baseUrl: string): Promise<void> {
+  const n = Number(process.env.BENCH_MAIL_ARRIVALS ?? 50);
+  const user = 'helpdesk@example.test';
+  const dovecot = await startDovecot([{ user, password: 'secret' }]);
+  const { database } = await freshDatabase(baseUrl, 'bench_mail_arrival');
+  const stored = new Map<string, number>();
+  let notify: (() => void) | null = null;
+  const deps: IntakeDeps = { tickets: ticketContext(database.db, settingsFrom(config)), settings: mailSettings(config, 3000), autoMail: true };
+  const intake = new ImapIntake({ url: `imap://${encodeURIComponent(user)}:secret@${dovecot.host}:${dovecot.port}/INBOX`, departmentId: 'support' }, deps, {
+    pollSeconds: 300, // far above the figures: whatever arrives quickly came through IDLE
+    logger: quiet,
+    afterIngest: (r) => {
+      if (r.ticketNumber) stored.set(r.ticketNumber, performance.now());
+      notify?.();
+    },
+  });
+  intake.start();
+  const client = new ImapFlow({ host: dovecot.host, port: dovecot.port, secure: false, auth: { user, pass: 'secret' }, logger: false });
+  await client.connect();
+  await new Promise((r) => setTimeout(r, 1_000)); // let the intake connect and enter IDLE
+  const latencies: number[] = [];
+  for (let i = 0; i < n; i++) {
+    const before = stored.size;
+    const raw = Buffer.from(`From: c${i}@customer.example\r\nTo: ${user}\r\nSubject: Arrival ${i}\r\nMessage-ID: <arrival-${i}-${Date.now()}@bench.example>\r\n\r\nHello ${i}\r\n`);
+    const appendedAt = performance.now();
+    const done = new Promise<void>((resolve) => (notify = () => stored.size > before && resolve()));
+    await client.append('INBOX', raw);
+    await Promise.race([done, new Promise((r) => setTimeout(r, 30_000))]);
+    latencies.push(Math.max(...stored.values()) - appendedAt);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  await client.logout();
+  await intake.stop();
+  await database.close();
+  await dovecot.stop();
+  latencies.sort((a, b) => a - b);
+  const q = (p: number) => latencies[Math.min(latencies.length - 1, Math.floor(p * latencies.length))]!;
+  console.log(`Dovecot arrival → ticket stored (IDLE, ${n} mails one at a time): p50 ${q(0.5).toFixed(0)} ms, p95 ${q(0.95).toFixed(0)} ms, max ${q(1).toFixed(0)} ms`);
+}
+
+async function main(): Promise<void> {
+  let pgUrl = process.env.BENCH_DATABASE_URL ?? null;
+  let server: { stop(): Promise<void> } | null = null;
+  if (!pgUrl) {
+    const started = await startPostgres({ durable: true });
+    server = started;
+    pgUrl = started.url;
+  }
+  console.log(`threaddesk mail bench — PostgreSQL ${process.env.BENCH_DATABASE_URL ? 'from BENCH_DATABASE_URL' : 'throwaway cluster, fsync on'}`);
+  try {
+    await throughput(pgUrl);
+    try {
+      await arrival(pgUrl);
+    } catch (err) {
+      console.log(`arrival figures skipped: ${err instanceof Error ? err.message : String(err)}`);
+    }
+  } finally {
+    await server?.stop();
+  }
+}
+
+main().catch((err) => {
+  console.error(err);
+  process.exitCode = 1;
+});
