@@ -16,10 +16,12 @@ import { syncConfig } from './tickets/config-sync.js';
 import { ticketContext, type TicketContext } from './tickets/context.js';
 import { claimDataDir, publishControl, releaseDataDir } from './control-file.js';
 import type { Capability, CapabilityContext, StartedCapability } from './capability.js';
+import { mailCapability } from './mail/capability.js';
 import { chatCapability } from './chat/capability.js';
+import { webCapability } from './web/capability.js';
 
 /** What the server runs besides the core; each entry is one capability (mail, chat, web). */
-const CAPABILITIES: Capability[] = [chatCapability];
+const CAPABILITIES: Capability[] = [mailCapability, webCapability, chatCapability];
 
 export interface Threaddesk {
   env: Env;

@@ -1,4 +1,4 @@
-// Chat: the adapters configured in the environment (Slack now; Discord and Matrix next) plus any
+// Chat: the adapters configured in the environment (Slack, Discord, Matrix) plus any
 // a capability registered before us (the web console), one `chat` outbox sink mirroring tickets
 // to all of them, and the inbound handlers turning agents' chat actions into use cases.
 import type { FastifyInstance } from 'fastify';
@@ -8,6 +8,9 @@ import type { Capability } from '../capability.js';
 import { DomainError } from '../domain/errors.js';
 import { createChatHandlers } from './chat-inbound.js';
 import { ChatSink } from './chat-sink.js';
+import { checkpointStore } from './checkpoint-store.js';
+import { DiscordAdapter } from '../../adapters/discord/index.js';
+import { MatrixAdapter } from '../../adapters/matrix/index.js';
 
 export const chatCapability: Capability = {
   name: 'chat',
@@ -28,6 +31,19 @@ export const chatCapability: Capability = {
         logger: logger.child({ platform: 'slack' }),
       });
       adapters.set('slack', slack);
+    }
+    const channelsOf = (platform: 'discord' | 'matrix') => config.departments.map((d) => d.channels[platform]).filter((c): c is string => !!c);
+    if (env.discord) {
+      if (!env.discord.applicationId) {
+        throw new DomainError('config', 'DISCORD_TOKEN is set but DISCORD_APPLICATION_ID is not: it is needed to register /ticket (Discord developer portal → your application → Application ID).');
+      }
+      adapters.set('discord', new DiscordAdapter({ ...env.discord, logger: logger.child({ platform: 'discord' }) }));
+    }
+    if (env.matrix) {
+      adapters.set(
+        'matrix',
+        new MatrixAdapter({ ...env.matrix, rooms: channelsOf('matrix'), store: checkpointStore(ctx.database.db, 'matrix:'), logger: logger.child({ platform: 'matrix' }) }),
+      );
     }
     const handlers = createChatHandlers({
       tickets: ctx.tickets,

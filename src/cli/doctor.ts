@@ -5,6 +5,9 @@ import { createDb } from '../db/create-db.js';
 import { controlFile, liveServer } from '../control-file.js';
 import { SlackAdapter } from '../../adapters/slack/index.js';
 import type { Env } from '../config/env.js';
+import type { Config } from '../config/schema.js';
+import { DiscordAdapter } from '../../adapters/discord/index.js';
+import { MatrixAdapter } from '../../adapters/matrix/index.js';
 
 interface Finding {
   ok: boolean;
@@ -41,6 +44,8 @@ export async function runDoctor(): Promise<number> {
       if (d.emails.length === 0) findings.push({ ok: true, what: `department ${d.id}: no email address (it only gets tickets from chat, the web or transfers)` });
     }
   }
+  if (config && env.discord) findings.push(...(await platformFindings(new DiscordAdapter({ ...env.discord }), channelsOf(config, 'discord'))));
+  if (config && env.matrix) findings.push(...(await platformFindings(new MatrixAdapter({ ...env.matrix }), channelsOf(config, 'matrix'))));
   if (config && env.slack) findings.push(...(await slackFindings(env.slack, config.departments.map((d) => d.channels.slack).filter((c): c is string => !!c))));
   for (const f of findings) console.log(`${f.ok ? 'ok  ' : 'FIX '} ${f.what}${f.fix ? `: ${f.fix}` : ''}`);
   return findings.every((f) => f.ok) ? 0 : 1;
@@ -51,4 +56,15 @@ async function slackFindings(slack: NonNullable<Env['slack']>, channelIds: strin
   const adapter = new SlackAdapter({ botToken: slack.botToken, signingSecret: slack.signingSecret ?? 'doctor-does-not-verify', appToken: slack.appToken, apiUrl: slack.apiUrl });
   const results = await adapter.doctor(channelIds);
   return results.map((r) => ({ ok: r.ok, what: `${r.check}${r.ok ? `: ${r.detail}` : ''}`, fix: r.ok ? undefined : r.detail }));
+}
+
+const channelsOf = (config: Config, platform: 'discord' | 'matrix') => config.departments.map((d) => d.channels[platform]).filter((c): c is string => !!c);
+
+async function platformFindings(adapter: { doctor(ids: string[]): Promise<{ check: string; ok: boolean; detail: string }[]> }, ids: string[]): Promise<Finding[]> {
+  try {
+    const results = await adapter.doctor(ids);
+    return results.map((r) => ({ ok: r.ok, what: `${r.check}${r.ok ? `: ${r.detail}` : ''}`, fix: r.ok ? undefined : r.detail }));
+  } catch (err) {
+    return [{ ok: false, what: 'chat platform', fix: err instanceof Error ? err.message : String(err) }];
+  }
 }

@@ -3,10 +3,13 @@ import { Command, CommanderError } from 'commander';
 import pino from 'pino';
 import { loadConfig } from '../config/load-config.js';
 import { readEnv } from '../config/env.js';
-import { isDomainError } from '../domain/errors.js';
+import { DomainError, isDomainError } from '../domain/errors.js';
 import { openStore, startThreaddesk } from '../main.js';
 import { runCmd } from './cmd.js';
 import { runDoctor } from './doctor.js';
+import { registerCommands } from '../../adapters/discord/index.js';
+import { runInvite } from '../web/invite-cli.js';
+import { runImport } from './import.js';
 
 export async function main(argv: string[]): Promise<void> {
   const program = new Command()
@@ -59,6 +62,39 @@ export async function main(argv: string[]): Promise<void> {
     .description('Check the configuration and every connection, and say what to fix.')
     .action(async () => {
       process.exitCode = await runDoctor();
+    });
+
+  program
+    .command('import')
+    .description('Import historic mail (mbox file or Maildir) through the mail pipeline; sends no mail.')
+    .argument('<format>', 'mbox or maildir')
+    .argument('<path>', 'the mbox file or the Maildir directory')
+    .action(async (format: string, location: string) => {
+      if (format !== 'mbox' && format !== 'maildir') throw new DomainError('bad_usage', `Unknown format "${format}": use mbox or maildir.`);
+      process.exitCode = await runImport(format, location);
+    });
+
+  program
+    .command('discord')
+    .description('Discord helpers.')
+    .command('register')
+    .description('Register the /ticket application command in the guilds of DISCORD_GUILD_IDS (idempotent; start does it too).')
+    .action(async () => {
+      const env = readEnv();
+      if (!env.discord) throw new DomainError('config', 'Set DISCORD_TOKEN and DISCORD_APPLICATION_ID first.');
+      const registered = await registerCommands({ ...env.discord, guildIds: env.discord.guildIds ?? [] });
+      console.log(`Registered /ticket in ${env.discord.guildIds?.length ?? 0} guild(s): ${registered.map((c) => `${c.guildId}:${c.commandId}`).join(', ')}`);
+    });
+
+  program
+    .command('agent')
+    .description('Agent accounts.')
+    .command('invite')
+    .description('Mail an agent a link to set their console password (valid web.inviteLinkDays).')
+    .argument('<email>', 'the agent, as listed in threaddesk.yaml')
+    .option('--print', 'also print the link here')
+    .action(async (email: string, opts: { print?: boolean }) => {
+      process.exitCode = await runInvite(email, opts.print === true);
     });
 
   try {

@@ -9,6 +9,8 @@ export interface Env {
   smtpUrl?: string;
   imapUrl?: string;
   slack?: { botToken: string; signingSecret?: string; appToken?: string; apiUrl?: string };
+  discord?: { token: string; applicationId: string; apiUrl?: string; guildIds?: string[] };
+  matrix?: { homeserverUrl: string; accessToken: string };
 }
 
 export function readEnv(env: NodeJS.ProcessEnv = process.env): Env {
@@ -31,5 +33,18 @@ export function readEnv(env: NodeJS.ProcessEnv = process.env): Env {
           apiUrl: env.SLACK_API_URL || undefined,
         }
       : undefined,
+    discord: env.DISCORD_TOKEN
+      ? {
+          token: env.DISCORD_TOKEN,
+          applicationId: env.DISCORD_APPLICATION_ID ?? '',
+          apiUrl: env.DISCORD_API_URL || undefined,
+          // Where /ticket is registered; default: every guild the bot is in.
+          guildIds: env.DISCORD_GUILD_IDS ? env.DISCORD_GUILD_IDS.split(',').map((g) => g.trim()).filter(Boolean) : undefined,
+        }
+      : undefined,
+    matrix:
+      env.MATRIX_HOMESERVER_URL && env.MATRIX_ACCESS_TOKEN
+        ? { homeserverUrl: env.MATRIX_HOMESERVER_URL, accessToken: env.MATRIX_ACCESS_TOKEN }
+        : undefined,
   };
 }

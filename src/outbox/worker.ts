@@ -85,7 +85,8 @@ export class OutboxWorker {
     this.opts = {
       batchSize: options.batchSize ?? 50,
       leaseMs: options.leaseMs ?? 60_000,
-      maxAttempts: options.maxAttempts ?? 10,
+      // With the 15-minute cap, 40 attempts span about eight hours: an SMTP or chat outage delays, it does not lose.
+      maxAttempts: options.maxAttempts ?? 40,
       baseBackoffMs: options.baseBackoffMs ?? 1_000,
       maxBackoffMs: options.maxBackoffMs ?? 15 * 60_000,
       pollMs: options.pollMs ?? 500,

@@ -25,7 +25,8 @@ const RITA = 'U0RITA';
 const STRANGER = 'U0STRANGER';
 
 const config = parseConfig({
-  chat: { undoSeconds: 2 },
+  // Long enough that an edit or deletion lands inside the window on a loaded machine.
+  chat: { undoSeconds: 20 },
   agents: [
     { email: 'alice@example.org', name: 'Alice', slack: ALICE },
     { email: 'rita@example.org', name: 'Rita' },
