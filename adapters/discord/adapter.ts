@@ -4,7 +4,7 @@
 // own). Inbound lives in inbound.ts and interactions.ts, rendering in format.ts.
 import { Client, Events, GatewayDispatchEvents, GatewayIntentBits, Options, REST } from 'discord.js';
 import type { ChatAdapter, ChatHandlers, OutboundMessage, ThreadRef, TicketCard } from '../chat-port.js';
-import { BoundedCache } from './cache.js';
+import { BoundedCache } from '../bounded-cache.js';
 import { ChannelDirectory, isThread } from './channels.js';
 import { normaliseApiUrl, putCommands, type RegisteredCommand } from './commands.js';
 import { runDoctor, type DoctorFinding } from './doctor.js';

@@ -3,7 +3,7 @@
 // (GUILD_CREATE, THREAD_*, CHANNEL_*) and from our own REST answers, and looked up with
 // `GET /channels/{id}` when unknown — so a restart or a thread discord.js never cached still works.
 import { ChannelType, DiscordAPIError, Routes, type REST } from 'discord.js';
-import { BoundedCache } from './cache.js';
+import { BoundedCache } from '../bounded-cache.js';
 
 export interface ForumTag { id: string; name: string }
 

@@ -4,7 +4,7 @@
 // most ticket threads. Interactions (slash commands, buttons) live in interactions.ts.
 import type { ChatActor, ChatHandlers, InboundCommand, InboundFile } from '../chat-port.js';
 import { isThread, type ChannelDirectory, type ChannelInfo } from './channels.js';
-import { BoundedCache } from './cache.js';
+import { BoundedCache } from '../bounded-cache.js';
 import { discordTextToMarkdown, reactionEmoji, type MentionedUser } from './format.js';
 import type { LogSink } from './log.js';
 

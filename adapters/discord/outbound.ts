@@ -4,7 +4,7 @@
 // archived keeps it archived.
 import { Routes, type REST } from 'discord.js';
 import type { ChatAttachment, OutboundMessage, ThreadRef, TicketCard } from '../chat-port.js';
-import { BoundedCache } from './cache.js';
+import { BoundedCache } from '../bounded-cache.js';
 import { discordCode, isForum, isTextChannel, sameTags, tagsForStatus, type ChannelDirectory } from './channels.js';
 import { explain } from './errors.js';
 import { LIMITS, NO_MENTIONS, OVERFLOW_FILENAME, renderCard, renderMessage, shouldArchive, splitText, threadName } from './format.js';

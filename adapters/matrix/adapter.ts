@@ -5,7 +5,7 @@
 import type { ChatActor, ChatAdapter, ChatAttachment, ChatHandlers, OutboundMessage, ThreadRef, TicketCard } from '../chat-port.js';
 import { MatrixApi } from './api.js';
 import { CardButtons } from './buttons.js';
-import { BoundedCache } from './cache.js';
+import { BoundedCache } from '../bounded-cache.js';
 import { CallQueue, type CallQueueOptions } from './calls.js';
 import { ThreaddeskMatrixClient, type Json, type MatrixEvent } from './client.js';
 import { ENCRYPTED_ROOM_HELP, runDoctor, type DoctorFinding } from './doctor.js';

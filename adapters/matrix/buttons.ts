@@ -3,7 +3,7 @@
 // the card, and a person clicking one sends the same annotation, which inbound.ts turns into a
 // command (source 'button'). Emoji reactions stay reactions (SPEC §5 reaction map).
 import type { MatrixApi } from './api.js';
-import { BoundedCache } from './cache.js';
+import { BoundedCache } from '../bounded-cache.js';
 import type { Json } from './client.js';
 import type { LogSink } from './log.js';
 

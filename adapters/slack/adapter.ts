@@ -2,7 +2,7 @@
 // the per-channel rate queue; inbound listeners live in inbound.ts, rendering in format.ts.
 import { App, webApi, type types } from '@slack/bolt';
 import type { ChatActor, ChatAdapter, ChatAttachment, ChatHandlers, OutboundMessage, ThreadRef, TicketCard } from '../chat-port.js';
-import { BoundedCache } from './cache.js';
+import { BoundedCache } from '../bounded-cache.js';
 import { runDoctor, type DoctorFinding } from './doctor.js';
 import { markdownToMrkdwn, renderCard, renderMessage } from './format.js';
 import { registerInbound, type InboundApi } from './inbound.js';

@@ -1,5 +1,5 @@
-// A small bounded map with expiry. Only an optimisation (fewer event, relation and profile
-// lookups): the truth stays on the homeserver, so losing it on restart is harmless.
+// A small bounded map with expiry, shared by the chat adapters. Only an optimisation (fewer
+// platform look-ups): the truth stays on the platform and in the database, so losing it is harmless.
 export class BoundedCache<V> {
   private readonly entries = new Map<string, { value: V; expires: number }>();
 
@@ -16,6 +16,10 @@ export class BoundedCache<V> {
       return undefined;
     }
     return entry.value;
+  }
+
+  has(key: string): boolean {
+    return this.get(key) !== undefined;
   }
 
   set(key: string, value: V): void {
