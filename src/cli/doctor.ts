@@ -6,6 +6,7 @@ import { controlFile, liveServer } from '../control-file.js';
 import { SlackAdapter } from '../../adapters/slack/index.js';
 import type { Env } from '../config/env.js';
 import type { Config } from '../config/schema.js';
+import { checkImap, checkSmtp, type MailFinding } from '../mail/doctor.js';
 import { DiscordAdapter } from '../../adapters/discord/index.js';
 import { MatrixAdapter } from '../../adapters/matrix/index.js';
 
@@ -44,6 +45,14 @@ export async function runDoctor(): Promise<number> {
       if (d.emails.length === 0) findings.push({ ok: true, what: `department ${d.id}: no email address (it only gets tickets from chat, the web or transfers)` });
     }
   }
+  const mail: MailFinding[] = [];
+  if (env.smtpUrl) mail.push(await checkSmtp(env.smtpUrl));
+  if (env.imapUrl) mail.push(await checkImap('IMAP_URL', env.imapUrl));
+  for (const box of config?.mail.mailboxes ?? []) {
+    const url = process.env[box.urlEnv];
+    mail.push(url ? await checkImap(box.urlEnv, url) : { check: `mail: ${box.urlEnv}`, ok: false, detail: `mail.mailboxes names ${box.urlEnv}, but it is not set in the environment` });
+  }
+  findings.push(...mail.map((r) => ({ ok: r.ok, what: `${r.check}${r.ok ? `: ${r.detail}` : ''}`, fix: r.ok ? undefined : r.detail })));
   if (config && env.discord) findings.push(...(await platformFindings(new DiscordAdapter({ ...env.discord }), channelsOf(config, 'discord'))));
   if (config && env.matrix) findings.push(...(await platformFindings(new MatrixAdapter({ ...env.matrix }), channelsOf(config, 'matrix'))));
   if (config && env.slack) findings.push(...(await slackFindings(env.slack, config.departments.map((d) => d.channels.slack).filter((c): c is string => !!c))));
