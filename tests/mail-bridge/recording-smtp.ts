@@ -68,6 +68,9 @@ export async function startRecordingSmtp(): Promise<RecordingSmtp> {
       });
     },
   });
+  // A sender killed mid-session (the crash test SIGKILLs the server that sends to us) resets
+  // its connection; smtp-server reports that as an 'error' event, which must not crash the run.
+  server.on('error', () => {});
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', () => resolve()));
   const address = server.server.address();
   const port = typeof address === 'object' && address ? address.port : 0;
