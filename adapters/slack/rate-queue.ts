@@ -85,6 +85,8 @@ interface Pace {
 
 const PACE_MEMORY_MS = 30_000;
 const PACE_MIN_ACCEPTED = 5;
+/** A little under the learnt rate, so that timer and network jitter do not cost another Retry-After. */
+const PACE_MARGIN = 1.02;
 
 export class RateQueue {
   private readonly tails = new Map<string, Promise<unknown>>();
@@ -139,19 +141,21 @@ export class RateQueue {
       const pace = this.pace(key);
       const wait = pace.lastAt + pace.intervalMs - Date.now();
       if (wait > 0) await sleep(wait, signal);
+      // Spacing counts from when a call was sent, not from when it was answered: the limit counts
+      // requests per window, and the time spent on our side between calls is part of the gap.
+      const sentAt = Date.now();
+      pace.lastAt = sentAt;
       try {
         const result = await call();
-        const now = Date.now();
-        pace.lastAt = now;
-        pace.recent.push(now);
-        while (pace.recent.length > 0 && pace.recent[0]! < now - 1000) pace.recent.shift();
+        pace.recent.push(sentAt);
+        while (pace.recent.length > 0 && pace.recent[0]! < Date.now() - 1000) pace.recent.shift();
         return result;
       } catch (err) {
         if (err instanceof webApi.WebAPIRateLimitedError) {
           rateLimited += 1;
           const accepted = pace.recent.filter((t) => t >= Date.now() - 1000).length;
           if (err.retryAfter >= 1 && accepted >= PACE_MIN_ACCEPTED) {
-            pace.intervalMs = Math.max(pace.intervalMs, Math.ceil((1000 / accepted) * 1.05));
+            pace.intervalMs = Math.max(pace.intervalMs, (1000 / accepted) * PACE_MARGIN);
             pace.learnedAt = Date.now();
           }
           if (rateLimited >= this.opts.maxRateLimitedAttempts) {

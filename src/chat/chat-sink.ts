@@ -3,7 +3,7 @@
 // mirrored copies, and notifies agents. Each step is idempotent through ticket_threads and
 // external_refs, so a retried row never posts twice where it already succeeded.
 import { and, eq, inArray } from 'drizzle-orm';
-import type { ChatAdapter, OutboundMessage, Platform, ThreadRef } from '../../adapters/chat-port.js';
+import type { ChatAdapter, OutboundMessage, Platform, ThreadRef, TicketCard } from '../../adapters/chat-port.js';
 import type { Db } from '../db/create-db.js';
 import { agentIdentities, agents, attachments, contacts, departments, messages, tickets } from '../db/schema.js';
 import type { OutboxRow, Sink } from '../outbox/worker.js';
@@ -11,6 +11,20 @@ import { loadCard } from './card.js';
 import { postedAs, saveMessageRef, saveThread, threadsOfTicket } from './thread-repository.js';
 
 export type AdapterMap = ReadonlyMap<Platform, ChatAdapter>;
+
+interface TicketState {
+  card: TicketCard | null;
+  existing: ThreadRef[];
+  dept: { channels: Record<string, string> | null; muted: boolean } | undefined;
+}
+
+type Outbound = { body: OutboundMessage; origin: ChatOrigin | null };
+
+/** Read ahead of a row's turn; `message` is set (possibly null: deleted) for message.post. */
+interface Prepared {
+  ticket: TicketState;
+  message?: Outbound | null;
+}
 
 export interface ChatOrigin {
   platform: Platform;
@@ -27,38 +41,63 @@ export class ChatSink implements Sink {
     private readonly adapters: AdapterMap,
   ) {}
 
-  async deliver(row: OutboxRow): Promise<void> {
-    if (row.ticketId === null || this.adapters.size === 0) return;
-    const ticketId = row.ticketId;
+  /** The reads a row needs, done ahead of its turn (see Sink.prepare). */
+  async prepare(row: OutboxRow): Promise<Prepared | undefined> {
+    if (row.ticketId === null || this.adapters.size === 0) return undefined;
     switch (row.kind) {
       case 'thread.open':
-        await this.threads(ticketId);
+      case 'notify':
+        return { ticket: await this.ticketState(row.ticketId) };
+      case 'message.post': {
+        const [ticket, message] = await Promise.all([this.ticketState(row.ticketId), this.outbound(Number(row.payload.messageId))]);
+        return { ticket, message };
+      }
+      default:
+        return undefined;
+    }
+  }
+
+  async deliver(row: OutboxRow, prepared?: unknown): Promise<void> {
+    if (row.ticketId === null || this.adapters.size === 0) return;
+    const ticketId = row.ticketId;
+    const ready = prepared as Prepared | undefined;
+    switch (row.kind) {
+      case 'thread.open':
+        await this.threads(ticketId, ready?.ticket);
         return;
       case 'card.update':
         return this.updateCards(ticketId);
       case 'message.post':
-        return this.post(ticketId, Number(row.payload.messageId));
+        return this.post(ticketId, Number(row.payload.messageId), ready);
       case 'message.edit':
         return this.editMirrors(ticketId, Number(row.payload.messageId));
       case 'message.remove':
         return this.removeMirrors(ticketId, Number(row.payload.messageId));
       case 'notify':
-        return this.notify(ticketId, row.payload);
+        return this.notify(ticketId, row.payload, ready?.ticket);
       default:
         throw new Error(`chat: unknown outbox kind "${row.kind}"`);
     }
   }
 
+  /** What opening or finding a ticket's threads needs to know. */
+  private async ticketState(ticketId: number): Promise<TicketState> {
+    const [card, existing, [dept]] = await Promise.all([
+      loadCard(this.db, ticketId),
+      threadsOfTicket(this.db, ticketId),
+      this.db
+        .select({ channels: departments.channels, muted: departments.muted })
+        .from(tickets)
+        .innerJoin(departments, eq(departments.id, tickets.departmentId))
+        .where(eq(tickets.id, ticketId)),
+    ]);
+    return { card, existing, dept };
+  }
+
   /** The ticket's threads on every bound platform of its current department, opened on demand. */
-  private async threads(ticketId: number): Promise<ThreadRef[]> {
-    const card = await loadCard(this.db, ticketId);
+  private async threads(ticketId: number, state?: TicketState): Promise<ThreadRef[]> {
+    const { card, existing, dept } = state ?? (await this.ticketState(ticketId));
     if (!card) return [];
-    const existing = await threadsOfTicket(this.db, ticketId);
-    const [dept] = await this.db
-      .select({ channels: departments.channels, muted: departments.muted })
-      .from(tickets)
-      .innerJoin(departments, eq(departments.id, tickets.departmentId))
-      .where(eq(tickets.id, ticketId));
     const result: ThreadRef[] = [];
     for (const [platform, adapter] of this.adapters) {
       const channelId = dept?.channels?.[platform];
@@ -83,10 +122,10 @@ export class ChatSink implements Sink {
     }
   }
 
-  private async post(ticketId: number, messageId: number): Promise<void> {
-    const message = await this.outbound(messageId);
+  private async post(ticketId: number, messageId: number, ready?: Prepared): Promise<void> {
+    const message = ready?.message !== undefined ? ready.message : await this.outbound(messageId);
     if (!message) return;
-    for (const thread of await this.threads(ticketId)) {
+    for (const thread of await this.threads(ticketId, ready?.ticket)) {
       if (await postedAs(this.db, thread, messageId)) continue;
       if (isOrigin(message.origin, thread)) continue;
       const externalId = await this.adapters.get(thread.platform)!.post(thread, message.body);
@@ -113,10 +152,10 @@ export class ChatSink implements Sink {
     }
   }
 
-  private async notify(ticketId: number, payload: Record<string, unknown>): Promise<void> {
+  private async notify(ticketId: number, payload: Record<string, unknown>, state?: TicketState): Promise<void> {
     const text = String(payload.text ?? '');
     const agentIds = Array.isArray(payload.agentIds) ? payload.agentIds.map(Number) : [];
-    for (const thread of await this.threads(ticketId)) {
+    for (const thread of await this.threads(ticketId, state)) {
       const adapter = this.adapters.get(thread.platform)!;
       if (agentIds.length === 0) {
         await adapter.post(thread, { kind: 'event', authorName: 'threaddesk', text });
@@ -130,7 +169,7 @@ export class ChatSink implements Sink {
     }
   }
 
-  private async outbound(messageId: number): Promise<{ body: OutboundMessage; origin: ChatOrigin | null } | null> {
+  private async outbound(messageId: number): Promise<Outbound | null> {
     const [row] = await this.db
       .select({ m: messages, agentName: agents.name, contactEmail: contacts.email, contactName: contacts.name })
       .from(messages)

@@ -20,7 +20,14 @@ export interface DeliveryResult {
 }
 
 export interface Sink {
-  deliver(row: OutboxRow): Promise<DeliveryResult | void>;
+  /** `prepared` is what `prepare` returned for this row, when the sink has one. */
+  deliver(row: OutboxRow, prepared?: unknown): Promise<DeliveryResult | void>;
+  /**
+   * Reads a sequential sink does before delivering, run a few rows ahead of the row being
+   * delivered so that only the platform calls wait for each other. Safe because a batch holds
+   * at most one row per order key (ticket): no row of the batch can change what another read.
+   */
+  prepare?(row: OutboxRow): Promise<unknown>;
   /**
    * Deliver this sink's rows one at a time in id order instead of concurrently. For chat:
    * threads must appear in a channel in the order the tickets were created, and the platform
@@ -61,6 +68,12 @@ export interface OutboxWorkerOptions {
   observer?: WorkerObserver;
 }
 
+/** How many rows of a sequential sink are read ahead of the one being delivered. */
+const PREPARE_AHEAD = 4;
+
+type Prepared = { ok: true; value: unknown } | { ok: false; error: unknown };
+type Outcome = { ok: true; result: DeliveryResult | undefined } | { ok: false; error: unknown };
+
 interface RawRow {
   id: string | number;
   ticket_id: number | null;
@@ -100,16 +113,22 @@ export class OutboxWorker {
 
   /** Claims one batch and delivers it. Returns how many rows were attempted. */
   async runOnce(): Promise<number> {
+    const batch = await this.runBatch();
+    await batch.settled;
+    return batch.count;
+  }
+
+  /**
+   * Claims one batch and returns once every row of it was attempted; `settled` resolves when
+   * their outcomes are written. The loop claims the next batch meanwhile: rows still being
+   * settled keep their order key busy, so nothing behind them can overtake.
+   */
+  private async runBatch(): Promise<{ count: number; settled: Promise<void> }> {
     const rows = await this.claim();
     const inOrder = rows.filter((r) => this.sinks.get(r.sink)?.sequential);
     const concurrent = rows.filter((r) => !this.sinks.get(r.sink)?.sequential);
-    await Promise.all([
-      ...concurrent.map((row) => this.deliver(row)),
-      (async () => {
-        for (const row of inOrder) await this.deliver(row);
-      })(),
-    ]);
-    return rows.length;
+    const [, sequential] = await Promise.all([Promise.all(concurrent.map((row) => this.deliver(row))), this.deliverInOrder(inOrder)]);
+    return { count: rows.length, settled: sequential.settled };
   }
 
   /** Runs until there is nothing ready (bounded by `maxRounds`); for tests, benchmarks, import. */
@@ -127,15 +146,23 @@ export class OutboxWorker {
     if (this.running) return;
     this.running = true;
     this.loop = (async () => {
+      let settling: Promise<void> = Promise.resolve();
       while (this.running) {
         let n = 0;
         try {
-          n = await this.runOnce();
+          const batch = await this.runBatch();
+          n = batch.count;
+          const previous = settling;
+          settling = Promise.all([previous, batch.settled.catch((err: unknown) => this.options.logger?.error({ err }, 'outbox: recording a delivery failed'))]).then(() => undefined);
         } catch (err) {
           this.options.logger?.error({ err }, 'outbox: claiming failed');
         }
-        if (n === 0 && this.running) await this.sleep(this.opts.pollMs);
+        if (n === 0) {
+          await settling;
+          if (this.running) await this.sleep(this.opts.pollMs);
+        }
       }
+      await settling;
     })();
   }
 
@@ -194,11 +221,59 @@ export class OutboxWorker {
       .sort((a, b) => a.id - b.id);
   }
 
+  /**
+   * One platform call after the other in id order; the reads before them run ahead for the whole
+   * batch and each row's bookkeeping runs behind, so a channel is not held up by our database.
+   */
+  private async deliverInOrder(rows: OutboxRow[]): Promise<{ settled: Promise<void> }> {
+    // A few rows ahead, not the whole batch: the next call should wait for its own reads only.
+    const prepared: Promise<Prepared>[] = [];
+    const prepareUpTo = (end: number) => {
+      for (let j = prepared.length; j < Math.min(end, rows.length); j++) prepared.push(this.prepare(rows[j]!));
+    };
+    const bookkeeping: Promise<void>[] = [];
+    let failure: { error: unknown } | null = null;
+    for (const [i, row] of rows.entries()) {
+      prepareUpTo(i + PREPARE_AHEAD);
+      const delivery = this.attempt(row, await prepared[i]!);
+      // Caught at once: a failed status write must not become an unhandled rejection meanwhile.
+      bookkeeping.push(delivery.then((outcome) => this.settle(row, outcome)).catch((error: unknown) => void (failure ??= { error })));
+      await delivery;
+    }
+    const settled = Promise.all(bookkeeping).then(() => {
+      if (failure) throw (failure as { error: unknown }).error;
+    });
+    return { settled };
+  }
+
+  private prepare(row: OutboxRow): Promise<Prepared> {
+    const sink = this.sinks.get(row.sink);
+    if (!sink?.prepare) return Promise.resolve({ ok: true, value: undefined });
+    return sink.prepare(row).then(
+      (value): Prepared => ({ ok: true, value }),
+      (error: unknown): Prepared => ({ ok: false, error }),
+    );
+  }
+
   private async deliver(row: OutboxRow): Promise<void> {
+    await this.settle(row, await this.attempt(row, { ok: true, value: undefined }));
+  }
+
+  private async attempt(row: OutboxRow, prepared: Prepared): Promise<Outcome> {
     const sink = this.sinks.get(row.sink);
     try {
       if (!sink) throw new Error(`no sink registered for "${row.sink}"`);
-      const result = await sink.deliver(row);
+      if (!prepared.ok) throw prepared.error;
+      return { ok: true, result: (await sink.deliver(row, prepared.value)) ?? undefined };
+    } catch (error) {
+      return { ok: false, error };
+    }
+  }
+
+  /** Records what became of a delivery: done, or pending again after a backoff, or dead. */
+  private async settle(row: OutboxRow, outcome: Outcome): Promise<void> {
+    if (outcome.ok) {
+      const result = outcome.result;
       await queryRows(
         this.db,
         sql`update outbox set status = 'done', delivered_at = now(), lease_until = null, last_error = null,
@@ -206,7 +281,8 @@ export class OutboxWorker {
             where id = ${row.id} and status = 'delivering'`,
       );
       this.options.observer?.delivered?.(row);
-    } catch (err) {
+    } else {
+      const err = outcome.error;
       const message = err instanceof Error ? err.message : String(err);
       const dead = row.attempts >= this.opts.maxAttempts;
       const delay = err instanceof RetryLater ? err.retryAfterMs : this.backoff(row.attempts);

@@ -154,6 +154,27 @@ describe('RateQueue', () => {
     expect(String((results[1] as PromiseRejectedResult).reason.message)).toMatch(/Slack refused two \(A\): channel_not_found — check the channel id/);
   });
 
+  it('learns a channel’s limit from its first 429 and paces the rest of a burst under it', async () => {
+    // A channel allowing 10 calls in any second, answering Retry-After: 1 beyond that.
+    const queue = new RateQueue();
+    const accepted: number[] = [];
+    const sent: number[] = [];
+    let refused = 0;
+    const call = (i: number) => async () => {
+      const now = Date.now();
+      if (accepted.filter((t) => t > now - 1000).length >= 10) {
+        refused += 1;
+        throw new webApi.WebAPIRateLimitedError(1);
+      }
+      accepted.push(now);
+      await new Promise((r) => setTimeout(r, 5));
+      sent.push(i);
+    };
+    await Promise.all(Array.from({ length: 25 }, (_, i) => queue.run('C1', 'chat.postMessage', call(i))));
+    expect(sent).toEqual(Array.from({ length: 25 }, (_, i) => i));
+    expect(refused).toBe(1);
+  });
+
   it('gives up after the configured number of 429s with a clear error', async () => {
     const queue = new RateQueue({ maxRateLimitedAttempts: 3 });
     let calls = 0;

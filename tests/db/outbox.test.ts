@@ -157,6 +157,40 @@ describeOnDatabases('the outbox worker', (h) => {
     expect(row!.lastError).toContain('no sink registered for "nowhere"');
   });
 
+  it('gives a sequential sink one call at a time in id order, its reads prepared ahead, a failed read retried', async () => {
+    const db = h().database.db;
+    await enqueue(db, rows(30, (i) => `ticket:${i}`, 'seq'));
+    let inFlight = 0;
+    let mostInFlight = 0;
+    const delivered: { i: number; ready: unknown }[] = [];
+    const sink: Sink = {
+      sequential: true,
+      async prepare(row) {
+        if (row.payload.i === 7 && row.attempts === 1) throw new Error('the read failed');
+        return `read for ${String(row.payload.i)}`;
+      },
+      async deliver(row, ready) {
+        mostInFlight = Math.max(mostInFlight, ++inFlight);
+        await sleep(2);
+        delivered.push({ i: Number(row.payload.i), ready });
+        inFlight -= 1;
+      },
+    };
+    const worker = new OutboxWorker(db, { pollMs: 10, batchSize: 8, baseBackoffMs: 1, maxBackoffMs: 1 }).register('seq', sink);
+    worker.start();
+    for (let i = 0; i < 500 && delivered.length < 30; i++) await sleep(10);
+    await worker.stop();
+
+    expect(mostInFlight).toBe(1);
+    const order = delivered.map((d) => d.i);
+    expect(order.filter((i) => i !== 7)).toEqual(Array.from({ length: 30 }, (_, i) => i).filter((i) => i !== 7));
+    expect(order.filter((i) => i === 7)).toHaveLength(1);
+    expect(delivered.every((d) => d.ready === `read for ${d.i}`)).toBe(true);
+    const stored = await db.select().from(outbox).orderBy(outbox.id);
+    expect(stored.every((r) => r.status === 'done')).toBe(true);
+    expect(stored[7]!.attempts).toBe(2);
+  });
+
   it('stops gracefully: the delivery in flight finishes, nothing new starts', async () => {
     const db = h().database.db;
     await enqueue(db, rows(1, () => null));
