@@ -81,6 +81,7 @@ async function throughput(baseUrl: string): Promise<void> {
 
   t = performance.now();
   const cpu0 = process.cpuUsage();
+  const server0 = postgresCpuMs();
   let next = 0;
   const outcomes = new Map<string, number>();
   await Promise.all(
@@ -95,14 +96,42 @@ async function throughput(baseUrl: string): Promise<void> {
   const pipelineRate = mails.length / (wall / 1000);
   const cpu = process.cpuUsage(cpu0);
   const busy = (cpu.user + cpu.system) / 1000 / wall;
+  const server = postgresCpuMs() - server0;
   await database.close();
   console.log(`corpus: ${base.length} mails × ${replays} replays = ${mails.length} mails (${[...outcomes].map(([k, v]) => `${v} ${k}`).join(', ')})`);
   console.log(`  parse only (1 at a time)                  ${pipelineFmt(parseRate)} mails/s`);
   console.log(`  parse → match → store, PostgreSQL (${String(concurrency).padStart(2)} at a time) ${pipelineFmt(pipelineRate)} mails/s`);
   console.log(`  ratio pipeline / parse only               ${(pipelineRate / parseRate).toFixed(2).padStart(7)}   (this process busy ${(busy * 100).toFixed(0)}% of the pipeline's wall time)`);
+  console.log(
+    `  CPU per stored mail: this process ${((cpu.user + cpu.system) / 1000 / mails.length).toFixed(2)} ms, ${(cpu.system / 1000 / mails.length).toFixed(2)} of it in the kernel (parsing alone ${(1000 / parseRate).toFixed(2)} ms)` +
+      (Number.isFinite(server) ? `, PostgreSQL server processes ${(server / mails.length).toFixed(2)} ms` : ''),
+  );
 }
 
 const pipelineFmt = (n: number) => n.toFixed(0).padStart(7);
+
+/** CPU time used so far by this machine's `postgres` processes (Linux /proc), NaN elsewhere. */
+function postgresCpuMs(): number {
+  try {
+    const tick = 1000 / 100; // USER_HZ is 100 on Linux
+    let total = 0;
+    for (const pid of readdirSync('/proc').filter((d) => /^\d+$/.test(d))) {
+      let stat: string;
+      try {
+        stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+      } catch {
+        continue; // gone meanwhile
+      }
+      const close = stat.lastIndexOf(')');
+      if (stat.slice(stat.indexOf('(') + 1, close) !== 'postgres') continue;
+      const fields = stat.slice(close + 2).split(' ');
+      total += (Number(fields[11]) + Number(fields[12])) * tick; // utime, stime
+    }
+    return total;
+  } catch {
+    return Number.NaN;
+  }
+}
 
 async function arrival(baseUrl: string): Promise<void> {
   const n = Number(process.env.BENCH_MAIL_ARRIVALS ?? 50);

@@ -27,6 +27,25 @@ export interface AutoMailDecision {
   reason?: string;
 }
 
+export type AutoMailPlan = { to: string; payload: AutoMailPayload } | { to: null; reason: string };
+
+/** Whether RFC 3834 and our own rules allow an automatic answer to this mail, and what it is. */
+export function planAutoMail(
+  settings: MailSettings,
+  parsed: ParsedMail,
+  mail: { purpose: AutoMailPurpose; from: { name: string; address: string }; subject: string; text: string },
+): AutoMailPlan {
+  const policy = autoMailPolicy(parsed, settings.ownAddresses);
+  if (!policy.mayAutoReply) return { to: null, reason: policy.reason ?? 'not allowed' };
+  // RFC 3834 §3.1.5 would allow Return-Path; Reply-To is what the sender asked answers to go to.
+  const to = normaliseAddress(parsed.replyTo[0]?.address ?? parsed.from?.address ?? '');
+  if (!to) return { to: null, reason: 'no address to answer' };
+  if (settings.autoReplyLimitPerHour <= 0) return { to: null, reason: 'automatic mails are switched off (mail.autoReplyLimitPerHour: 0)' };
+  return { to, payload: { ...mail, to, inReplyTo: parsed.messageId } };
+}
+
+export const autoMailLimitReason = (settings: MailSettings, to: string) => `more than ${settings.autoReplyLimitPerHour} automatic mails to ${to} this hour`;
+
 export async function queueAutoMail(
   q: Queryable,
   settings: MailSettings,
@@ -34,16 +53,13 @@ export async function queueAutoMail(
   mail: { purpose: AutoMailPurpose; ticketId: number | null; from: { name: string; address: string }; subject: string; text: string },
   now: Date,
 ): Promise<AutoMailDecision> {
-  const policy = autoMailPolicy(parsed, settings.ownAddresses);
-  if (!policy.mayAutoReply) return { queued: false, reason: policy.reason };
-  // RFC 3834 §3.1.5 would allow Return-Path; Reply-To is what the sender asked answers to go to.
-  const to = normaliseAddress(parsed.replyTo[0]?.address ?? parsed.from?.address ?? '');
-  if (!to) return { queued: false, reason: 'no address to answer' };
-  if (!(await takeAutoMailSlot(q, to, settings.autoReplyLimitPerHour, now))) {
-    return { queued: false, reason: `more than ${settings.autoReplyLimitPerHour} automatic mails to ${to} this hour` };
+  const { ticketId, ...content } = mail;
+  const plan = planAutoMail(settings, parsed, content);
+  if (plan.to === null) return { queued: false, reason: plan.reason };
+  if (!(await takeAutoMailSlot(q, plan.to, settings.autoReplyLimitPerHour, now))) {
+    return { queued: false, reason: autoMailLimitReason(settings, plan.to) };
   }
-  const payload: AutoMailPayload = { ...mail, to, inReplyTo: parsed.messageId };
-  await enqueue(q, [{ ticketId: mail.ticketId, sink: 'mail', kind: 'mail.auto', payload }]);
+  await enqueue(q, [{ ticketId, sink: 'mail', kind: 'mail.auto', payload: plan.payload }]);
   return { queued: true };
 }
 

@@ -1,18 +1,22 @@
-// The four ways an inbound mail is stored, each inside the intake's transaction: on the ticket
-// it matched, as a new ticket (or a rejected request), as a bounce note, or refused for its size.
-import { and, eq, inArray } from 'drizzle-orm';
-import { agents, contacts, messages, ticketCollaborators } from '../db/schema.js';
+// The four ways an inbound mail is stored: on the ticket it matched, as a bounce note, or refused
+// for its size, each inside the intake's transaction; or as a new ticket (or a rejected request),
+// which is one statement of its own.
+import { and, eq } from 'drizzle-orm';
+import { agents, contacts, messages } from '../db/schema.js';
 import { SYSTEM_ACTOR } from '../tickets/actors.js';
-import { allocateTicketNumber, createTicket, type NewAttachment } from '../tickets/create-ticket.js';
+import { allocateTicketNumber, newTicketSecret, openedEvent, type NewAttachment } from '../tickets/create-ticket.js';
+import { STATE_OF } from '../domain/lifecycle.js';
 import { addCustomerMessage } from '../tickets/message-usecases.js';
 import { normaliseAddress, ticketNumberFromSubject } from './addresses.js';
-import { acknowledgement, formatSize, queueAutoMail, rejectedAnswer, tooLargeRefusal } from './auto-mail.js';
-import type { BounceInfo } from './classify.js';
+import { acknowledgement, autoMailLimitReason, formatSize, planAutoMail, queueAutoMail, rejectedAnswer, tooLargeRefusal } from './auto-mail.js';
+import { isBulk, type BounceInfo } from './classify.js';
+import { writeNewTicketFromMail, type NewTicketFromMail } from './new-ticket-statement.js';
 import type { IntakeStep } from './intake.js';
 import { ticketIdForMessageIds, type InboundOutcome } from './mail-ledger.js';
 import { addMailEvent, addMailNote } from './mail-notes.js';
 import { matchById, matchByNumber, type TicketMatch } from './matching.js';
-import { statusUrl as signedStatusUrl } from '../web/status-links.js';
+import { serverSecret } from '../web/agent-store.js';
+import { statusPath } from '../web/status-links.js';
 import { allowedToInternal, departmentForAddress, fromAddressOf, type MailDepartment } from './settings.js';
 
 export interface StepResult {
@@ -45,41 +49,62 @@ export async function storeOnTicket(step: IntakeStep, match: TicketMatch): Promi
   return { outcome: 'appended', ticketId: match.ticket.id, ticketNumber: match.ticket.number, messageRowId, flagged: row?.flagged ?? false };
 }
 
-/** No ticket matched: a new one in the department owning the address, or a rejected request (seed 001). */
-export async function storeNewTicket(step: IntakeStep): Promise<StepResult> {
+/**
+ * No ticket matched: a new one in the department owning the address, or a rejected request
+ * (seed 001). Runs outside the intake's transaction: it is one statement of its own, ledger row
+ * included (see new-ticket-statement.ts). Null when the same mail was recorded before.
+ */
+export async function storeNewTicket(step: IntakeStep): Promise<StepResult | null> {
   const { ctx, deps, parsed } = step;
   const { settings } = deps;
   const department = departmentOf(step);
   const from = senderOf(step);
   const rejected = department.internal && !allowedToInternal(settings, from.email);
-  const number = step.number ?? (await allocateTicketNumber(ctx, ctx.now()));
+  const home = rejected ? (settings.departments.find((d) => d.id === settings.rejected.departmentId) ?? department) : department;
+  const now = ctx.now();
+  const number = step.number ?? (await allocateTicketNumber(ctx, now));
   const subject = parsed.subject.trim() || '(no subject)';
-  const { ticket, firstMessageId } = await createTicket(ctx, SYSTEM_ACTOR, {
-    subject,
-    departmentId: rejected ? (settings.rejected.departmentId ?? department.id) : department.id,
-    requester: from,
-    text: textOf(step, true),
-    source: 'mail',
-    attachments: attachmentsOf(step),
-    messageData: mailData(step, null),
-    number,
-    ...(rejected ? { initialStatus: 'closed' as const, announce: false } : {}),
-  });
-  if (!rejected) await addCollaborators(step, ticket.id, from.email);
+  const secret = newTicketSecret();
+  const status = rejected ? ('closed' as const) : ('open' as const);
 
+  let autoMail: NewTicketFromMail['autoMail'] = null;
   let autoMailSkipped: string | undefined;
   if (deps.autoMail && (rejected || settings.acknowledge)) {
-    const mail = rejected
+    const content = rejected
       ? rejectedAnswer({ subject, answer: settings.rejected.answer, departmentName: department.name })
-      : acknowledgement({ number: ticket.number, subject, statusUrl: await statusUrl(step, ticket.id, from.email), departmentName: department.name, name: from.name ?? null, settings });
-    const decision = await queueAutoMail(ctx.db, settings, parsed, { purpose: rejected ? 'rejected' : 'acknowledgement', ticketId: ticket.id, from: fromAddressOf(settings, department.id), ...mail }, ctx.now());
-    autoMailSkipped = decision.reason;
+      : acknowledgement({ number, subject, statusUrl: await statusUrl(step, secret, from.email), departmentName: department.name, name: from.name ?? null, settings });
+    const plan = planAutoMail(settings, parsed, { purpose: rejected ? 'rejected' : 'acknowledgement', from: fromAddressOf(settings, department.id), ...content });
+    if (plan.to === null) autoMailSkipped = plan.reason;
+    else autoMail = { to: plan.to, payload: plan.payload, limitPerHour: settings.autoReplyLimitPerHour };
   }
+
+  const written = await writeNewTicketFromMail(ctx.db, {
+    number,
+    secret,
+    subject,
+    departmentId: home.id,
+    status,
+    state: STATE_OF[status],
+    now,
+    requester: from,
+    event: openedEvent(from.email, home, 'mail'),
+    text: textOf(step, true),
+    messageData: mailData(step, null),
+    attachments: attachmentsOf(step),
+    collaborators: rejected ? [] : collaboratorsOf(step, from.email),
+    announce: !rejected && !home.muted,
+    autoMail,
+    ledger: { messageId: parsed.messageId ?? '', contentHash: parsed.contentHash, bulk: isBulk(parsed), outcome: rejected ? 'rejected' : 'created' },
+    raw: step.raw,
+    ...(step.envelope.checkpoint ? { checkpoint: step.envelope.checkpoint } : {}),
+  });
+  if (!written.fresh) return null;
+  if (autoMail && !written.autoMailQueued) autoMailSkipped = autoMailLimitReason(settings, autoMail.to);
   return {
     outcome: rejected ? 'rejected' : 'created',
-    ticketId: ticket.id,
-    ticketNumber: ticket.number,
-    messageRowId: firstMessageId,
+    ticketId: written.ticketId,
+    ticketNumber: number,
+    messageRowId: written.messageRowId,
     flagged: false,
     ...(autoMailSkipped ? { autoMailSkipped } : {}),
   };
@@ -208,21 +233,17 @@ function mailData(step: IntakeStep, match: TicketMatch | null): Record<string, u
 }
 
 /** People the customer wrote to besides us become collaborators: they get our replies and may answer. */
-async function addCollaborators(step: IntakeStep, ticketId: number, sender: string): Promise<void> {
+function collaboratorsOf(step: IntakeStep, sender: string): string[] {
   const { settings } = step.deps;
   const others = [...step.parsed.to, ...step.parsed.cc]
     .map((a) => normaliseAddress(a.address))
     .filter((a): a is string => a !== null && a !== sender && departmentForAddress(settings, a) === null);
-  const unique = [...new Set(others)].slice(0, 20);
-  if (unique.length === 0) return;
-  const agentRows = await step.ctx.db.select({ email: agents.email }).from(agents).where(inArray(agents.email, unique));
-  const customers = unique.filter((a) => !agentRows.some((r) => r.email === a));
-  if (customers.length > 0) {
-    await step.ctx.db.insert(ticketCollaborators).values(customers.map((email) => ({ ticketId, email }))).onConflictDoNothing();
-  }
+  return [...new Set(others)].slice(0, 20);
 }
 
 /** The same signed, expiring link the status page sends (a bare secret would not open). */
-function statusUrl(step: IntakeStep, ticketId: number, email: string): Promise<string> {
-  return signedStatusUrl(step.ctx.db, { ticketId, email, publicUrl: step.deps.settings.publicUrl, days: step.deps.settings.statusLinkDays });
+async function statusUrl(step: IntakeStep, ticketSecret: string, email: string): Promise<string> {
+  const { settings } = step.deps;
+  const expires = new Date(step.ctx.now().getTime() + settings.statusLinkDays * 86_400_000);
+  return `${settings.publicUrl}${statusPath(await serverSecret(step.ctx.db), ticketSecret, email, expires)}`;
 }

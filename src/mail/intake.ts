@@ -77,23 +77,28 @@ export async function ingestMail(deps: IntakeDeps, raw: Buffer, envelope: Intake
   // outside it too (the day's counter row must not stay locked while the mail is stored).
   const now = mailTime(parsed, envelope, base.now());
   const match = await matchTicket(base.db, parsed, envelope.recipients ?? [], deps.settings);
-  const likelyNew = (!match || isClosedForGood(match)) && raw.length <= deps.settings.maxMessageBytes;
-  const number = !likelyNew ? null : deps.numbers && envelope.source !== 'import' ? await deps.numbers.take(now) : await allocateTicketNumber(base, now);
+  const number = !opensTicket(deps, raw, parsed, match) ? null : deps.numbers && envelope.source !== 'import' ? await deps.numbers.take(now) : await allocateTicketNumber(base, now);
 
   let result: StepResult | null;
-  try {
-    result = await base.db.transaction(async (tx) => {
-      const ctx: TicketContext = { ...base, db: tx as unknown as Db, now: () => now };
-      const stored = await store({ ctx, deps, raw, parsed, envelope, match, number });
-      // Recorded last, in one statement with the raw mail; a copy recorded before undoes it all.
-      const fresh = await recordInbound(tx, { messageId, contentHash: parsed.contentHash, bulk: isBulk(parsed), outcome: stored.outcome, ticketId: stored.ticketId, messageRowId: stored.messageRowId, raw, keepRaw: stored.keepRaw ?? null });
-      if (!fresh) throw new AlreadyRecorded();
-      if (envelope.checkpoint) await writeCheckpoint(tx, envelope.checkpoint.key, envelope.checkpoint.value);
-      return stored;
-    });
-  } catch (err) {
-    if (!(err instanceof AlreadyRecorded)) throw err;
-    result = null;
+  if (opensTicket(deps, raw, parsed, match)) {
+    // One statement of its own: atomic without a transaction, the checkpoint included.
+    result = await storeNewTicket({ ctx: { ...base, now: () => now }, deps, raw, parsed, envelope, match, number });
+    if (!result) return { outcome: 'duplicate', ticketNumber: null, messageRowId: null, flagged: false };
+  } else {
+    try {
+      result = await base.db.transaction(async (tx) => {
+        const ctx: TicketContext = { ...base, db: tx as unknown as Db, now: () => now };
+        const stored = await store({ ctx, deps, raw, parsed, envelope, match, number });
+        // Recorded last, in one statement with the raw mail; a copy recorded before undoes it all.
+        const fresh = await recordInbound(tx, { messageId, contentHash: parsed.contentHash, bulk: isBulk(parsed), outcome: stored.outcome, ticketId: stored.ticketId, messageRowId: stored.messageRowId, raw, keepRaw: stored.keepRaw ?? null });
+        if (!fresh) throw new AlreadyRecorded();
+        if (envelope.checkpoint) await writeCheckpoint(tx, envelope.checkpoint.key, envelope.checkpoint.value);
+        return stored;
+      });
+    } catch (err) {
+      if (!(err instanceof AlreadyRecorded)) throw err;
+      result = null;
+    }
   }
   if (!result) return duplicate(base.db, envelope);
   deps.logger?.info(
@@ -112,12 +117,19 @@ export async function ingestMail(deps: IntakeDeps, raw: Buffer, envelope: Intake
 /** Thrown inside the transaction to roll back a mail that turned out to be recorded already. */
 class AlreadyRecorded extends Error {}
 
+/** A new ticket unless the mail is too large, a bounce, or belongs to a ticket still taking mail. */
+function opensTicket(deps: IntakeDeps, raw: Buffer, parsed: ParsedMail, match: TicketMatch | null): boolean {
+  if (raw.length > deps.settings.maxMessageBytes || detectBounce(parsed)) return false;
+  return !match || isClosedForGood(match);
+}
+
+/** The ways a mail is stored inside the intake's transaction (all but a new ticket). */
 function store(step: IntakeStep): Promise<StepResult> {
   if (step.raw.length > step.deps.settings.maxMessageBytes) return storeRefusal(step);
   const bounce = detectBounce(step.parsed);
   if (bounce) return storeBounce(step, bounce);
-  if (step.match && !isClosedForGood(step.match)) return storeOnTicket(step, step.match);
-  return storeNewTicket(step);
+  if (!step.match) throw new Error('mail intake: a mail without a ticket reached the transactional path');
+  return storeOnTicket(step, step.match);
 }
 
 /** Archived and deleted tickets take no more mail: a customer writing again gets a new ticket. */

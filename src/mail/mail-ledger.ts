@@ -1,7 +1,7 @@
 // The mail bridge's own tables: the Message-ID ledger (threading and exactly-once intake),
 // checkpoints of IMAP mailboxes, and the per-recipient log of automatic mails.
-import { and, asc, eq, inArray, isNotNull, sql } from 'drizzle-orm';
-import { queryRows, type Queryable } from '../db/create-db.js';
+import { and, asc, eq, sql } from 'drizzle-orm';
+import { queryRows, queryRowsPrepared, type Queryable } from '../db/create-db.js';
 import { checkpoints, mailMessages } from '../db/schema.js';
 import { makeMessageId } from './addresses.js';
 
@@ -63,13 +63,16 @@ export async function completeInbound(
 export async function ticketIdForMessageIds(q: Queryable, ids: readonly string[]): Promise<number | null> {
   const wanted = ids.filter((id) => id !== '');
   if (wanted.length === 0) return null;
-  const rows = await q
-    .select({ messageId: mailMessages.messageId, ticketId: mailMessages.ticketId })
-    .from(mailMessages)
-    .where(and(inArray(mailMessages.messageId, wanted), isNotNull(mailMessages.ticketId), eq(mailMessages.bulk, false)));
+  // Runs for every inbound mail: one statement text whatever the number of ids, so it is prepared once.
+  const rows = await queryRowsPrepared<{ message_id: string; ticket_id: number }>(
+    q,
+    sql`select message_id, ticket_id from mail_messages
+        where message_id in (select jsonb_array_elements_text(${JSON.stringify(wanted)}::jsonb))
+          and ticket_id is not null and not bulk`,
+  );
   for (const id of wanted) {
-    const hit = rows.find((r) => r.messageId === id);
-    if (hit?.ticketId) return hit.ticketId;
+    const hit = rows.find((r) => r.message_id === id);
+    if (hit?.ticket_id) return hit.ticket_id;
   }
   return null;
 }

@@ -73,6 +73,14 @@ export async function upsertContact(q: Queryable, email: string, name?: string |
   return row!.id;
 }
 
+/** The audit event every new ticket starts with (also written by mail intake's own statement). */
+export function openedEvent(by: string, department: { id: string; name: string }, via: string): { text: string; data: Record<string, unknown> } {
+  return { text: `${by} opened the ticket in ${department.name}`, data: { action: 'created', department: department.id, via } };
+}
+
+/** A ticket's secret: the key of its customer status link (≥128 bits). */
+export const newTicketSecret = (): string => randomBytes(24).toString('base64url');
+
 export async function createTicket(ctx: TicketContext, actor: Actor, input: NewTicketInput): Promise<NewTicketResult> {
   const subject = input.subject.trim();
   if (!subject) throw new DomainError('bad_usage', 'A ticket needs a subject.');
@@ -102,7 +110,7 @@ export async function createTicket(ctx: TicketContext, actor: Actor, input: NewT
         status,
         state: STATE_OF[status],
         requesterId,
-        secret: randomBytes(24).toString('base64url'),
+        secret: newTicketSecret(),
         createdAt: now,
         updatedAt: now,
         resolvedAt: status === 'closed' ? now : null,
@@ -122,8 +130,7 @@ export async function createTicket(ctx: TicketContext, actor: Actor, input: NewT
           kind: 'event' as const,
           authorAgentId: agentId,
           source: 'system',
-          text: `${by} opened the ticket in ${department.name}`,
-          data: { action: 'created', department: departmentId, via: input.source },
+          ...openedEvent(by, department, input.source),
           createdAt: now,
         },
         ...(input.text

@@ -21,6 +21,22 @@ export async function loadServerSecret(q: Queryable): Promise<Buffer> {
   return Buffer.from(secret, 'base64url');
 }
 
+const secrets = new WeakMap<object, Promise<Buffer>>();
+
+/**
+ * The server secret, read once per database handle: it never changes once created, and mail
+ * intake signs a status link for every new ticket.
+ */
+export function serverSecret(q: Queryable): Promise<Buffer> {
+  let secret = secrets.get(q);
+  if (!secret) {
+    secret = loadServerSecret(q);
+    secrets.set(q, secret);
+    secret.catch(() => secrets.delete(q));
+  }
+  return secret;
+}
+
 export type AgentRow = typeof agents.$inferSelect;
 
 export async function agentByEmail(q: Queryable, email: string): Promise<AgentRow | null> {

@@ -53,6 +53,18 @@ describeOnDatabases(
       expect((await intake(h(), settingsOf(h()), changed)).outcome).toBe('appended');
     });
 
+    it('records two copies of a new mail arriving at the same moment once, with one acknowledgement', async () => {
+      const { db } = h().database;
+      const raw = buildMail({ from: 'fritz@customer.example', subject: 'Sent by two relays' });
+      const results = await Promise.all([intake(h(), settingsOf(h()), raw), intake(h(), settingsOf(h()), raw, { source: 'imap' })]);
+      expect(results.map((r) => r.outcome).sort()).toEqual(['created', 'duplicate']);
+      const number = results.find((r) => r.outcome === 'created')!.ticketNumber!;
+      expect((await db.select().from(tickets).where(eq(tickets.subject, 'Sent by two relays'))).map((t) => t.number)).toEqual([number]);
+      expect(await autoMailsTo(db, 'fritz@customer.example')).toHaveLength(1);
+      const history = await historyOf(db, number);
+      expect(history.map((m) => m.kind)).toEqual(['event', 'customer']);
+    });
+
     it('threads replies by In-Reply-To, by References alone, and with an edited subject', async () => {
       const { db } = h().database;
       const t = await open();
