@@ -86,7 +86,7 @@ interface Pace {
 const PACE_MEMORY_MS = 30_000;
 const PACE_MIN_ACCEPTED = 5;
 /** A little under the learnt rate, so that timer and network jitter do not cost another Retry-After. */
-const PACE_MARGIN = 1.02;
+const PACE_MARGIN = 1.04;
 
 export class RateQueue {
   private readonly tails = new Map<string, Promise<unknown>>();
