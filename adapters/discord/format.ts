@@ -6,7 +6,8 @@ import {
   ButtonStyle, ComponentType,
   type APIActionRowComponent, type APIAllowedMentions, type APIButtonComponentWithCustomId, type APIEmbed, type APIEmbedField,
 } from 'discord.js';
-import type { OutboundMessage, Platform, TicketCard } from '../chat-port.js';
+import type { OutboundMessage, TicketCard } from '../chat-port.js';
+import { KIND_LABELS, viaOrigin } from '../message-labels.js';
 
 /** Discord's limits (https://discord.com/developers/docs/resources/message, …/channel). */
 export const LIMITS = { content: 2000, title: 256, fieldValue: 1024, fieldName: 256, embedTotal: 6000, threadName: 100, filesPerMessage: 10 } as const;
@@ -111,17 +112,6 @@ export function threadName(card: TicketCard): string {
 // ---------------------------------------------------------------------------------------------
 // Thread messages
 
-const KIND: Record<OutboundMessage['kind'], { icon: string; label: string }> = {
-  customer: { icon: '📨', label: 'customer' },
-  reply: { icon: '📤', label: 'reply, sent to the customer' },
-  note: { icon: '🔒', label: 'internal note' },
-  event: { icon: 'ℹ️', label: 'event' },
-};
-
-const ORIGIN: Record<Platform | 'mail' | 'cli' | 'api', string> = {
-  slack: 'Slack', discord: 'Discord', matrix: 'Matrix', web: 'web console', mail: 'email', cli: 'CLI', api: 'API',
-};
-
 /** Our Markdown → Discord markdown; the two mostly agree, so only what Discord lacks changes. */
 export function markdownToDiscord(text: string): string {
   return text
@@ -149,9 +139,9 @@ export interface RenderedMessage {
 export const OVERFLOW_FILENAME = 'message.txt';
 
 export function renderMessage(message: OutboundMessage): RenderedMessage {
-  const kind = KIND[message.kind];
+  const kind = KIND_LABELS[message.kind];
   const author = escaped(message.authorName, 100);
-  const via = message.origin ? `, via ${ORIGIN[message.origin]}` : '';
+  const via = viaOrigin(message.origin);
   const body = markdownToDiscord(message.text);
   const header = message.kind === 'event' ? `${kind.icon} **${author}**` : `${kind.icon} **${author}** (${kind.label}${via})`;
   const separator = message.kind === 'event' ? ' ' : '\n';

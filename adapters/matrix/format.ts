@@ -4,7 +4,8 @@
 // and links only http(s)/mailto targets. Nothing a customer writes can become markup, a pill or
 // a ping; pings are additionally ruled out by an empty `m.mentions` on every event we send.
 import { Marked, type RendererObject, type Tokens } from 'marked';
-import type { OutboundMessage, Platform, TicketCard } from '../chat-port.js';
+import type { OutboundMessage, TicketCard } from '../chat-port.js';
+import { KIND_LABELS, viaOrigin } from '../message-labels.js';
 
 export function escapeHtml(text: string): string {
   return text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;').replace(/'/g, '&#39;');
@@ -195,21 +196,10 @@ export function renderCard(card: TicketCard, withButtons: boolean): FormattedCon
 // ---------------------------------------------------------------------------------------------
 // Thread messages
 
-const KIND: Record<OutboundMessage['kind'], { icon: string; label: string }> = {
-  customer: { icon: '📨', label: 'customer' },
-  reply: { icon: '📤', label: 'reply, sent to the customer' },
-  note: { icon: '🔒', label: 'internal note' },
-  event: { icon: 'ℹ️', label: 'event' },
-};
-
-const ORIGIN: Record<Platform | 'mail' | 'cli' | 'api', string> = {
-  slack: 'Slack', discord: 'Discord', matrix: 'Matrix', web: 'web console', mail: 'email', cli: 'CLI', api: 'API',
-};
-
 export function renderMessage(message: OutboundMessage): FormattedContent {
-  const kind = KIND[message.kind];
+  const kind = KIND_LABELS[message.kind];
   const author = truncate(message.authorName, 100);
-  const via = message.origin ? `, via ${ORIGIN[message.origin]}` : '';
+  const via = viaOrigin(message.origin);
   // Events are compact one-liners (and notices, which bots and clients treat as automated).
   if (message.kind === 'event') {
     return fitting(message.text, (md) => formatted('m.notice', `${kind.icon} ${author} ${md}`, `${kind.icon} <strong>${e(author)}</strong> ${inline(markdownToHtml(md))}`));

@@ -3,7 +3,8 @@
 // that `<!channel>`, `<@U…>` or `<script>` shows as text and can never ping or inject a link.
 import type { types } from '@slack/bolt';
 import { escapeMrkdwn, markdownToMrkdwn, MAX_MARKDOWN_INPUT } from './mrkdwn.js';
-import type { OutboundMessage, Platform, TicketCard } from '../chat-port.js';
+import type { OutboundMessage, TicketCard } from '../chat-port.js';
+import { KIND_LABELS, viaOrigin, type MessageKind } from '../message-labels.js';
 
 type KnownBlock = types.KnownBlock;
 type Button = types.Button;
@@ -86,16 +87,14 @@ export function renderCard(card: TicketCard): { text: string; blocks: KnownBlock
 // ---------------------------------------------------------------------------------------------
 // Thread messages
 
-const KIND: Record<OutboundMessage['kind'], { icon: string; label: string }> = {
-  customer: { icon: ':incoming_envelope:', label: 'customer' },
-  reply: { icon: ':outbox_tray:', label: 'reply, sent to the customer' },
-  note: { icon: ':lock:', label: 'internal note' },
-  event: { icon: ':information_source:', label: 'event' },
+/** Slack's own shortcodes for the kind icons; the words are every platform's. */
+const SLACK_ICONS: Record<MessageKind, string> = {
+  customer: ':incoming_envelope:',
+  reply: ':outbox_tray:',
+  note: ':lock:',
+  event: ':information_source:',
 };
-
-const ORIGIN: Record<Platform | 'mail' | 'cli' | 'api', string> = {
-  slack: 'Slack', discord: 'Discord', matrix: 'Matrix', web: 'web console', mail: 'email', cli: 'CLI', api: 'API',
-};
+const KIND = Object.fromEntries(Object.entries(KIND_LABELS).map(([k, v]) => [k, { ...v, icon: SLACK_ICONS[k as MessageKind] }])) as typeof KIND_LABELS;
 
 /** Slack cuts `text` at 40,000 characters; leave room for the header and the note. */
 const MAX_TEXT = 39_000;
@@ -110,7 +109,7 @@ function shorten(text: string, max: number): string {
 export function renderMessage(message: OutboundMessage): string {
   const kind = KIND[message.kind];
   const author = escapeMrkdwn(truncate(message.authorName, 100));
-  const via = message.origin ? `, via ${ORIGIN[message.origin]}` : '';
+  const via = viaOrigin(message.origin);
   const body = markdownToMrkdwn(message.text);
   // Events are compact one-liners; the rest get a header that says who wrote what, and where.
   const text = message.kind === 'event' ? `${kind.icon} *${author}* ${body}` : `${kind.icon} *${author}* (${kind.label}${via})\n${body}`;

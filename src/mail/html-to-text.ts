@@ -2,6 +2,7 @@
 // `html-to-text` does the layout (paragraphs, lists, tables, blockquotes as "> " lines so the
 // quote stripper can see them); the options below only make its output safe and quiet.
 import { htmlToText as convert, type FormatCallback, type HtmlToTextOptions } from 'html-to-text';
+import { tidyText } from './tidy-text.js';
 
 /** Link schemes worth showing to a reader. Anything else (javascript:, data:, vbscript:, file:, cid:…)
  * is dropped and only the link's text stays, so chat clients cannot turn it into an active link. */
@@ -91,15 +92,5 @@ const OPTIONS: HtmlToTextOptions = {
 
 /** Converts mail HTML to readable text: links as "text (url)", no script/style content. */
 export function htmlToText(html: string): string {
-  return tidy(convert(html, OPTIONS));
-}
-
-/** Collapses the runs of blank lines layout tables leave behind and trims the ends. */
-function tidy(text: string): string {
-  return text
-    .split('\n')
-    .map((l) => l.trimEnd())
-    .join('\n')
-    .replace(/\n{3,}/g, '\n\n')
-    .trim();
+  return tidyText(convert(html, OPTIONS));
 }

@@ -3,6 +3,7 @@
 // On top of it, a thin layer for what it misses in our users' mail: German and Outlook quote
 // headers without an address in <>, and "… wrote:"-style attribution lines in other languages.
 import EmailReplyParser from 'email-reply-parser';
+import { tidyText } from './tidy-text.js';
 
 export interface StrippedReply {
   /** The new text: quotes and signature removed. Never empty when the input had text. */
@@ -85,8 +86,8 @@ export function stripReply(input: string): StrippedReply {
     parts.push({ content, signature: f.isSignature() });
   });
 
-  const withSignature = tidy(parts.map((p) => p.content).join('\n'));
-  const withoutSignature = tidy(parts.filter((p) => !p.signature).map((p) => p.content).join('\n'));
+  const withSignature = tidyText(parts.map((p) => p.content).join('\n'));
+  const withoutSignature = tidyText(parts.filter((p) => !p.signature).map((p) => p.content).join('\n'));
   const signatureRemoved = parts.some((p) => p.signature && p.content.trim() !== '');
 
   // Never lose a mail's words: a reply that is nothing but a quote (or nothing but a signature,
@@ -202,14 +203,4 @@ function dropTrailingAttribution(content: string): string {
   const block = lines.slice(start).join(' ');
   const isAttribution = ATTRIBUTION_VERB.test(block) || (EMAIL_LIKE.test(block) && DATE_OR_TIME.test(block));
   return isAttribution ? lines.slice(0, start).join('\n') : content;
-}
-
-/** Trailing spaces off every line (line-wise: a /[ \t]+$/m regex is quadratic on long space runs). */
-function tidy(text: string): string {
-  return text
-    .split('\n')
-    .map((l) => l.trimEnd())
-    .join('\n')
-    .replace(/\n{3,}/g, '\n\n')
-    .trim();
 }
