@@ -77,10 +77,11 @@ export async function ingestMail(deps: IntakeDeps, raw: Buffer, envelope: Intake
   // outside it too (the day's counter row must not stay locked while the mail is stored).
   const now = mailTime(parsed, envelope, base.now());
   const match = await matchTicket(base.db, parsed, envelope.recipients ?? [], deps.settings);
-  const number = !opensTicket(deps, raw, parsed, match) ? null : deps.numbers && envelope.source !== 'import' ? await deps.numbers.take(now) : await allocateTicketNumber(base, now);
+  const opens = opensTicket(deps, raw, parsed, match);
+  const number = !opens ? null : deps.numbers && envelope.source !== 'import' ? await deps.numbers.take(now) : await allocateTicketNumber(base, now);
 
   let result: StepResult | null;
-  if (opensTicket(deps, raw, parsed, match)) {
+  if (opens) {
     // One statement of its own: atomic without a transaction, the checkpoint included.
     result = await storeNewTicket({ ctx: { ...base, now: () => now }, deps, raw, parsed, envelope, match, number });
     if (!result) return { outcome: 'duplicate', ticketNumber: null, messageRowId: null, flagged: false };
