@@ -127,7 +127,19 @@ export class OutboxWorker {
     const rows = await this.claim();
     const inOrder = rows.filter((r) => this.sinks.get(r.sink)?.sequential);
     const concurrent = rows.filter((r) => !this.sinks.get(r.sink)?.sequential);
-    const [, sequential] = await Promise.all([Promise.all(concurrent.map((row) => this.deliver(row))), this.deliverInOrder(inOrder)]);
+    const [failed, sequential] = await Promise.all([
+      Promise.all(concurrent.map((row) => this.deliver(row))).then(
+        () => null,
+        (error: unknown) => ({ error }),
+      ),
+      this.deliverInOrder(inOrder),
+    ]);
+    if (failed) {
+      // Recording a delivery failed (the database is gone?): say so once, and leave no
+      // rejection of the ordered rows' bookkeeping unobserved, which would end the process.
+      sequential.settled.catch(() => undefined);
+      throw failed.error;
+    }
     return { count: rows.length, settled: sequential.settled };
   }
 
