@@ -11,7 +11,7 @@ import { runDoctor, type DoctorFinding } from './doctor.js';
 import { explain } from './errors.js';
 import { onMessageCreate, onMessageDelete, onMessageDeleteBulk, onMessageUpdate, onReactionAdd, asObj, newSeenCache, str, type InboundContext, type Json } from './inbound.js';
 import { followUp, INTERACTION_TOKEN_MS, onInteraction, type InteractionContext, type LiveInteraction } from './interactions.js';
-import { silentLog, type LogSink } from './log.js';
+import { silentLog, type LogSink } from '../log-sink.js';
 import { Outbound, type ChannelKind } from './outbound.js';
 import { splitText } from './format.js';
 import { SerialWork } from './work.js';

@@ -6,7 +6,7 @@ import type { ChatActor, ChatHandlers, InboundCommand, InboundFile } from '../ch
 import { isThread, type ChannelDirectory, type ChannelInfo } from './channels.js';
 import { BoundedCache } from '../bounded-cache.js';
 import { discordTextToMarkdown, reactionEmoji, type MentionedUser } from './format.js';
-import type { LogSink } from './log.js';
+import type { LogSink } from '../log-sink.js';
 
 export type Json = Record<string, unknown>;
 export const asObj = (v: unknown): Json | undefined => (typeof v === 'object' && v !== null && !Array.isArray(v) ? (v as Json) : undefined);

@@ -5,5 +5,5 @@ export { COMMAND_NAME, commandLine, normaliseApiUrl, registerCommands, SUBCOMMAN
 export { channelPermissions, inviteUrl, REQUIRED_PERMISSIONS, REQUIRED_PERMISSIONS_INTEGER, type DoctorFinding } from './doctor.js';
 export { CARD_BUTTONS, commandForButton, discordTextToMarkdown, escapeMarkdown, LIMITS, reactionEmoji, renderCard, renderMessage, splitText } from './format.js';
 export { parseCommand } from './inbound.js';
-export type { LogSink } from './log.js';
+export type { LogSink } from '../log-sink.js';
 export type { ChannelKind } from './outbound.js';

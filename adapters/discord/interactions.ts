@@ -12,7 +12,7 @@ import { COMMAND_NAME, commandLine } from './commands.js';
 import { explain } from './errors.js';
 import { commandForButton, NO_MENTIONS, splitText } from './format.js';
 import { actorOf, asObj, runCommand, str, type Json } from './inbound.js';
-import type { LogSink } from './log.js';
+import type { LogSink } from '../log-sink.js';
 
 /** An acknowledged interaction: its token allows ephemeral follow-ups for 15 minutes. */
 export interface LiveInteraction {

@@ -8,7 +8,7 @@ import { BoundedCache } from '../bounded-cache.js';
 import { discordCode, isForum, isTextChannel, sameTags, tagsForStatus, type ChannelDirectory } from './channels.js';
 import { explain } from './errors.js';
 import { LIMITS, NO_MENTIONS, OVERFLOW_FILENAME, renderCard, renderMessage, shouldArchive, splitText, threadName } from './format.js';
-import type { LogSink } from './log.js';
+import type { LogSink } from '../log-sink.js';
 
 export type ChannelKind = 'text' | 'forum';
 

@@ -11,7 +11,8 @@ import { ThreaddeskMatrixClient, type Json, type MatrixEvent } from './client.js
 import { ENCRYPTED_ROOM_HELP, runDoctor, type DoctorFinding } from './doctor.js';
 import { buttonsFor, CARD_MARKER, renderCard, renderMessage, renderNotice, renderUploadFailure, type FormattedContent } from './format.js';
 import { handleRoomEvent, type EventInfo, type InboundApi } from './inbound.js';
-import { attachSdkLogging, silentLog, type LogSink } from './log.js';
+import { silentLog, type LogSink } from '../log-sink.js';
+import { attachSdkLogging } from './log.js';
 import { KeyValueStorageProvider, memoryStore, type KeyValueStore } from './storage.js';
 
 export interface MatrixAdapterOptions {

@@ -5,7 +5,7 @@
 import type { MatrixApi } from './api.js';
 import { BoundedCache } from '../bounded-cache.js';
 import type { Json } from './client.js';
-import type { LogSink } from './log.js';
+import type { LogSink } from '../log-sink.js';
 
 export class CardButtons {
   /** card event id → label → the bot's reaction event id. After a restart, read from /relations. */

@@ -12,7 +12,7 @@
 //    history from before threaddesk existed is not treated as new messages.
 import { MatrixClient } from 'matrix-bot-sdk';
 import type { CallQueue } from './calls.js';
-import type { LogSink } from './log.js';
+import type { LogSink } from '../log-sink.js';
 import type { KeyValueStorageProvider } from './storage.js';
 
 export type Json = Record<string, unknown>;

@@ -5,7 +5,7 @@ import type { ChatActor, ChatHandlers, InboundCommand, InboundFile } from '../ch
 import type { Json, MatrixEvent } from './client.js';
 import { reactionKeyToUnicode } from './emoji.js';
 import { commandForButton, inboundText } from './format.js';
-import type { LogSink } from './log.js';
+import type { LogSink } from '../log-sink.js';
 
 /** What the adapter knows about an event: which thread it is in, who wrote it, what it was. */
 export interface EventInfo {

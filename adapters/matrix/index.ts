@@ -8,5 +8,5 @@ export { ENCRYPTED_ROOM_HELP, type DoctorFinding } from './doctor.js';
 export { reactionKeyToUnicode } from './emoji.js';
 export { CARD_BUTTONS, CARD_MARKER, escapeHtml, markdownToHtml, renderCard, renderMessage, renderNotice } from './format.js';
 export { parseCommand } from './inbound.js';
-export type { LogSink } from './log.js';
+export type { LogSink } from '../log-sink.js';
 export { memoryStore, syncTokenKey, type KeyValueStore } from './storage.js';

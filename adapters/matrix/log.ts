@@ -3,16 +3,7 @@
 // would drown real problems, so its HTTP-client lines go to debug: the adapter reports failed
 // calls itself, with context and a sentence saying what to do.
 import { LogLevel, LogService, type ILogger } from 'matrix-bot-sdk';
-
-/** The subset of pino the adapter uses; a pino Logger satisfies it. */
-export interface LogSink {
-  debug(obj: object, msg?: string): void;
-  info(obj: object, msg?: string): void;
-  warn(obj: object, msg?: string): void;
-  error(obj: object, msg?: string): void;
-}
-
-export const silentLog: LogSink = { debug() {}, info() {}, warn() {}, error() {} };
+import { describeLogParts, type LogSink } from '../log-sink.js';
 
 /** Modules whose errors are expected answers the adapter handles (and logs) itself. */
 const QUIET_MODULES = new Set(['MatrixHttpClient', 'MatrixClientLite']);
@@ -20,24 +11,8 @@ const QUIET_MODULES = new Set(['MatrixHttpClient', 'MatrixClientLite']);
 // LogService is a singleton, so every started adapter registers its sink here.
 const sinks = new Set<LogSink>();
 
-function text(parts: unknown[]): { msg: string; err?: Error } {
-  const err = parts.find((p): p is Error => p instanceof Error);
-  const msg = parts
-    .map((p) => {
-      if (typeof p === 'string') return p;
-      if (p instanceof Error) return p.message;
-      try {
-        return JSON.stringify(p) ?? String(p);
-      } catch {
-        return String(p);
-      }
-    })
-    .join(' ');
-  return err ? { msg, err } : { msg };
-}
-
 function forward(level: keyof LogSink, module: string, parts: unknown[]): void {
-  const { msg, err } = text(parts);
+  const { msg, err } = describeLogParts(parts);
   const effective = QUIET_MODULES.has(module) && (level === 'error' || level === 'warn') ? 'debug' : level;
   for (const sink of sinks) sink[effective]({ component: 'matrix', sdkModule: module, ...(err ? { err } : {}) }, msg);
 }

@@ -6,7 +6,8 @@ import { BoundedCache } from '../bounded-cache.js';
 import { runDoctor, type DoctorFinding } from './doctor.js';
 import { markdownToMrkdwn, renderCard, renderMessage } from './format.js';
 import { registerInbound, type InboundApi } from './inbound.js';
-import { boltLogger, silentLog, type LogSink } from './log.js';
+import { silentLog, type LogSink } from '../log-sink.js';
+import { boltLogger } from './log.js';
 import { RateQueue, SlackApiError, type RateQueueOptions } from './rate-queue.js';
 import { SlackReceiver, type SlackHttpRequest, type SlackHttpResponse } from './receiver.js';
 

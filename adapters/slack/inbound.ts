@@ -4,7 +4,7 @@ import type { App } from '@slack/bolt';
 import type { ChatActor, ChatHandlers, InboundCommand, InboundFile } from '../chat-port.js';
 import { slackReactionToUnicode } from './emoji.js';
 import { commandForAction, markdownToMrkdwn, slackTextToMarkdown } from './format.js';
-import type { LogSink } from './log.js';
+import type { LogSink } from '../log-sink.js';
 import { buildTicketModal, commandsFromSubmission, MODAL_CALLBACK_ID, parseModalContext, SHORTCUT_CALLBACK_ID } from './modal.js';
 import type { types } from '@slack/bolt';
 

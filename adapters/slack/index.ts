@@ -8,7 +8,7 @@ export { type DoctorFinding, REQUIRED_SCOPES } from './doctor.js';
 export { slackReactionToUnicode, unicodeToSlackReaction } from './emoji.js';
 export { CARD_BUTTONS, escapeMrkdwn, markdownToMrkdwn, renderCard, renderMessage, slackTextToMarkdown } from './format.js';
 export { parseCommand } from './inbound.js';
-export type { LogSink } from './log.js';
+export type { LogSink } from '../log-sink.js';
 export { MODAL_CALLBACK_ID, SHORTCUT_CALLBACK_ID } from './modal.js';
 export { RateQueue, SlackApiError, type RateQueueOptions } from './rate-queue.js';
 export { MAX_REQUEST_AGE_SEC, verifySlackSignature, type SlackHttpRequest, type SlackHttpResponse } from './receiver.js';

@@ -1,31 +1,6 @@
 // Bridges our pino-style logger to the Logger interface Bolt and the Web API client expect.
 import { LogLevel, type Logger as BoltLogger } from '@slack/bolt';
-
-/** The subset of pino the adapter uses; a pino Logger satisfies it. */
-export interface LogSink {
-  debug(obj: object, msg?: string): void;
-  info(obj: object, msg?: string): void;
-  warn(obj: object, msg?: string): void;
-  error(obj: object, msg?: string): void;
-}
-
-export const silentLog: LogSink = { debug() {}, info() {}, warn() {}, error() {} };
-
-function describe(parts: unknown[]): { msg: string; err?: Error } {
-  const err = parts.find((p): p is Error => p instanceof Error);
-  const msg = parts
-    .map((p) => (typeof p === 'string' ? p : p instanceof Error ? p.message : safeJson(p)))
-    .join(' ');
-  return err ? { msg, err } : { msg };
-}
-
-function safeJson(value: unknown): string {
-  try {
-    return JSON.stringify(value) ?? String(value);
-  } catch {
-    return String(value);
-  }
-}
+import { describeLogParts, type LogSink } from '../log-sink.js';
 
 /**
  * Bolt logs with console-style varargs; the sink filters by its own level, so setLevel only
@@ -34,7 +9,7 @@ function safeJson(value: unknown): string {
 export function boltLogger(sink: LogSink): BoltLogger {
   let level: LogLevel = LogLevel.INFO;
   const forward = (fn: (obj: object, msg?: string) => void) => (...parts: unknown[]) => {
-    const { msg, err } = describe(parts);
+    const { msg, err } = describeLogParts(parts);
     fn.call(sink, err ? { component: 'slack', err } : { component: 'slack' }, msg);
   };
   return {

@@ -14,7 +14,7 @@
 //   });
 import { createHmac, timingSafeEqual } from 'node:crypto';
 import type { App, Receiver, ReceiverEvent } from '@slack/bolt';
-import type { LogSink } from './log.js';
+import type { LogSink } from '../log-sink.js';
 
 export interface SlackHttpRequest {
   rawBody: Buffer | string;
