@@ -1,21 +1,16 @@
 // One department on Slack, Discord and Matrix at once (issue 5): a mail opens a thread on each,
 // a reply written on Matrix shows on Slack and Discord and is mailed once, and `/ticket close`
 // on Discord closes every card. Real SDKs against the three wire-level doubles.
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { and, eq } from 'drizzle-orm';
-import pino from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { parseConfig } from '../../src/config/load-config.js';
 import { tickets, ticketThreads } from '../../src/db/schema.js';
-import { startThreaddesk, type Threaddesk } from '../../src/main.js';
+import type { Threaddesk } from '../../src/main.js';
 import { DiscordDouble } from '../doubles/discord-double.js';
 import { DiscordPeople } from '../doubles/discord-people.js';
 import { MatrixDouble } from '../doubles/matrix-double.js';
 import { SlackDouble } from '../doubles/slack-double.js';
-import { sendRaw, startRecordingSmtp, type RecordingSmtp } from '../mail-bridge/recording-smtp.js';
-import { freePort } from '../servers/postgres.js';
+import { sendRaw, type RecordingSmtp } from '../mail-bridge/recording-smtp.js';
+import { startMailChatServer, type MailChatServer } from './mail-chat-server.js';
 import { MatrixPeople } from './matrix-people.js';
 
 const SLACK_CHANNEL = 'C0CROSS';
@@ -27,10 +22,9 @@ describe('one ticket live on Slack, Discord and Matrix at once', () => {
   let slack: SlackDouble;
   let discord: DiscordDouble;
   let matrix: MatrixDouble;
+  let server: MailChatServer;
   let smtp: RecordingSmtp;
   let td: Threaddesk;
-  let dataDir: string;
-  let listenPort: number;
   let discordChannel: string;
   let discordAlice: string;
   let matrixAlice: string;
@@ -46,22 +40,13 @@ describe('one ticket live on Slack, Discord and Matrix at once', () => {
     matrix = await MatrixDouble.start();
     matrixAlice = matrix.addUser('alice', 'Alice').userId;
     matrix.addRoom({ roomId: ROOM, name: 'Support', members: [matrixAlice] });
-    smtp = await startRecordingSmtp();
-    listenPort = await freePort();
-    dataDir = mkdtempSync(join(tmpdir(), 'threaddesk-cross-'));
-    td = await startThreaddesk({
-      env: {
-        port: 0,
-        host: '127.0.0.1',
-        dataDir,
-        logLevel: 'warn',
-        smtpListen: `127.0.0.1:${listenPort}`,
-        smtpUrl: smtp.url,
+    server = await startMailChatServer({
+      chat: {
         slack: { botToken: slack.botToken, signingSecret: 'cross-secret', apiUrl: slack.apiUrl },
         discord: { token: discord.token, applicationId: discord.applicationId, apiUrl: discord.apiUrl, guildIds: [guild.id] },
         matrix: { homeserverUrl: matrix.url, accessToken: matrix.bot.accessToken },
       },
-      config: parseConfig({
+      config: {
         chat: { undoSeconds: 1 },
         agents: [{ email: 'alice@example.org', name: 'Alice', slack: SLACK_ALICE, discord: discordAlice, matrix: matrixAlice }],
         departments: [
@@ -73,26 +58,17 @@ describe('one ticket live on Slack, Discord and Matrix at once', () => {
             members: [{ agent: 'alice@example.org', access: 'write' }],
           },
         ],
-      }),
-      logger: pino({ level: 'warn' }),
+      },
     });
+    ({ td, smtp } = server);
   }, 120_000);
 
   afterAll(async () => {
-    await td?.stop();
-    await Promise.all([smtp?.close(), slack?.close(), discord?.close(), matrix?.close()]);
-    rmSync(dataDir, { recursive: true, force: true });
+    await server?.stop();
+    await Promise.all([slack?.close(), discord?.close(), matrix?.close()]);
   });
 
-  async function until<T>(what: string, probe: () => T | undefined | false | Promise<T | undefined | false>, tries = 400): Promise<T> {
-    for (let i = 0; i < tries; i++) {
-      td.worker.poke();
-      const found = await probe();
-      if (found !== undefined && found !== false) return found;
-      await sleep(50);
-    }
-    throw new Error(`timed out waiting for ${what}`);
-  }
+  const until: MailChatServer['until'] = (what, probe, tries) => server.until(what, probe, tries);
 
   const threadOf = async (ticketId: number, platform: string) =>
     (await td.database.db.select().from(ticketThreads).where(and(eq(ticketThreads.ticketId, ticketId), eq(ticketThreads.platform, platform))))[0];
@@ -103,7 +79,7 @@ describe('one ticket live on Slack, Discord and Matrix at once', () => {
     const raw = Buffer.from(
       ['From: Carla <carla@customer.example>', 'To: support@example.org', 'Subject: Projector flickers', 'Message-ID: <cross-1@customer.example>', 'Content-Type: text/plain; charset=utf-8', '', 'The projector in room 2 flickers.', ''].join('\r\n'),
     );
-    await sendRaw(listenPort, raw, { from: 'carla@customer.example', to: ['support@example.org'] });
+    await sendRaw(server.listenPort, raw, { from: 'carla@customer.example', to: ['support@example.org'] });
     const ticket = await until('the ticket', async () => (await td.database.db.select().from(tickets).where(eq(tickets.subject, 'Projector flickers')))[0]);
 
     const [s, d, m] = await until('a thread on each platform', async () => {

@@ -1,74 +1,46 @@
 // The two bridges together: a customer's mail appears as a card and message in the Slack thread,
 // and an agent's thread message reaches the customer as mail after the undo window, threaded.
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import pino from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { SlackAdapter } from '../../adapters/slack/index.js';
-import { parseConfig } from '../../src/config/load-config.js';
-import { startThreaddesk, type Threaddesk } from '../../src/main.js';
+import type { Threaddesk } from '../../src/main.js';
 import { SlackDouble } from '../doubles/slack-double.js';
-import { sendRaw, startRecordingSmtp, type RecordingSmtp } from '../mail-bridge/recording-smtp.js';
-import { freePort } from '../servers/postgres.js';
+import { sendRaw, type RecordingSmtp } from '../mail-bridge/recording-smtp.js';
+import { startMailChatServer, type MailChatServer } from './mail-chat-server.js';
 import { SlackWorkspace } from './slack-workspace.js';
 
 const SECRET = 'slack-mail-secret';
 const CHANNEL = 'C0MAIL';
 const ALICE = 'U0ALICE';
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 describe('mail in → Slack thread → mail out', () => {
   let double: SlackDouble;
-  let smtp: RecordingSmtp;
+  let server: MailChatServer;
   let td: Threaddesk;
+  let smtp: RecordingSmtp;
   let workspace: SlackWorkspace;
-  let dataDir: string;
-  let listenPort: number;
 
   beforeAll(async () => {
     double = await SlackDouble.start();
     double.addUser({ id: ALICE, name: 'alice', email: 'alice@example.org' });
     double.addChannel({ id: CHANNEL, name: 'support', members: [ALICE] });
-    smtp = await startRecordingSmtp();
-    listenPort = await freePort();
-    dataDir = mkdtempSync(join(tmpdir(), 'threaddesk-slack-mail-'));
-    td = await startThreaddesk({
-      env: {
-        port: 0,
-        host: '127.0.0.1',
-        dataDir,
-        logLevel: 'warn',
-        smtpListen: `127.0.0.1:${listenPort}`,
-        smtpUrl: smtp.url,
-        slack: { botToken: double.botToken, signingSecret: SECRET, apiUrl: double.apiUrl },
-      },
-      config: parseConfig({
+    server = await startMailChatServer({
+      chat: { slack: { botToken: double.botToken, signingSecret: SECRET, apiUrl: double.apiUrl } },
+      config: {
         chat: { undoSeconds: 1 },
         agents: [{ email: 'alice@example.org', name: 'Alice', slack: ALICE }],
         departments: [{ id: 'support', name: 'Support', emails: ['support@example.org'], channels: { slack: CHANNEL }, members: [{ agent: 'alice@example.org', access: 'write' }] }],
-      }),
-      logger: pino({ level: 'warn' }),
+      },
     });
+    ({ td, smtp } = server);
     workspace = new SlackWorkspace(double, `http://127.0.0.1:${td.port}/slack/events`, SECRET);
   });
 
   afterAll(async () => {
-    await td?.stop();
-    await smtp?.close();
+    await server?.stop();
     await double?.close();
-    rmSync(dataDir, { recursive: true, force: true });
   });
 
-  async function until<T>(what: string, probe: () => T | undefined | Promise<T | undefined>): Promise<T> {
-    for (let i = 0; i < 300; i++) {
-      td.worker.poke();
-      const found = await probe();
-      if (found !== undefined) return found;
-      await sleep(50);
-    }
-    throw new Error(`timed out waiting for ${what}`);
-  }
+  const until: MailChatServer['until'] = (what, probe, tries) => server.until(what, probe, tries);
 
   it('mirrors a customer mail into a thread and mails the agent’s thread reply back, threaded', async () => {
     const mailId = '<first-contact@customer.example>';
@@ -85,7 +57,7 @@ describe('mail in → Slack thread → mail out', () => {
         '',
       ].join('\r\n'),
     );
-    await sendRaw(listenPort, raw, { from: 'carla@customer.example', to: ['support@example.org'] });
+    await sendRaw(server.listenPort, raw, { from: 'carla@customer.example', to: ['support@example.org'] });
 
     const card = await until('the card', () => double.messages.find((m) => m.channel === CHANNEL && !m.threadTs && m.text.includes('Laptop will not boot')));
     const number = /\d{14}/.exec(card.text)![0];
