@@ -1,8 +1,7 @@
 // `threaddesk doctor` for mail: can we log in to the SMTP server we send through and to every
 // IMAP mailbox we read? One bounded attempt each; the finding says what to fix.
-import { ImapFlow } from 'imapflow';
 import nodemailer from 'nodemailer';
-import { parseImapUrl } from './imap-intake.js';
+import { imapClient, parseImapUrl } from './imap-intake.js';
 
 export interface MailFinding {
   check: string;
@@ -33,15 +32,7 @@ export async function checkImap(label: string, url: string): Promise<MailFinding
   } catch (err) {
     return { check, ok: false, detail: reason(err) };
   }
-  const client = new ImapFlow({
-    host: target.host,
-    port: target.port,
-    secure: target.secure,
-    auth: { user: target.user, pass: target.pass },
-    logger: false,
-    connectionTimeout: 10_000,
-    greetingTimeout: 10_000,
-  });
+  const client = imapClient(target, { connectionTimeout: 10_000, greetingTimeout: 10_000 });
   try {
     await client.connect();
     const box = await client.mailboxOpen(target.path, { readOnly: true });

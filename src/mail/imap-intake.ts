@@ -2,7 +2,7 @@
 // bounded backoff. Each mail is stored together with the mailbox checkpoint (UIDVALIDITY + last
 // UID) in one transaction, so a restart neither skips nor repeats a mail; only after the commit
 // is it flagged \Seen (and moved, if configured). A crash in between is caught up on reconnect.
-import { ImapFlow } from 'imapflow';
+import { ImapFlow, type ImapFlowOptions } from 'imapflow';
 import type { Logger } from 'pino';
 import { DomainError } from '../domain/errors.js';
 import { ingestMail, recordUnreadable, type IntakeDeps, type IntakeResult } from './intake.js';
@@ -41,6 +41,11 @@ export interface ImapTarget {
   user: string;
   pass: string;
   path: string;
+}
+
+/** A client for the target's account; `options` adds timeouts or IDLE tuning. */
+export function imapClient(target: ImapTarget, options: Partial<ImapFlowOptions> = {}): ImapFlow {
+  return new ImapFlow({ host: target.host, port: target.port, secure: target.secure, auth: { user: target.user, pass: target.pass }, logger: false, ...options });
 }
 
 export function parseImapUrl(url: string): ImapTarget {
@@ -143,13 +148,7 @@ export class ImapIntake {
 
   /** One connection's life: open, catch up, then sync whenever IDLE reports mail or the poll timer fires. */
   private async session(): Promise<void> {
-    const t = this.target;
-    const client = new ImapFlow({
-      host: t.host,
-      port: t.port,
-      secure: t.secure,
-      auth: { user: t.user, pass: t.pass },
-      logger: false,
+    const client = imapClient(this.target, {
       // IDLE soon after our own commands, so new mail is reported within moments (SPEC: p95 < 1 s).
       autoIdleDelay: 250,
       maxIdleTime: 5 * 60_000,
@@ -164,7 +163,7 @@ export class ImapIntake {
     client.on('error', (err: Error) => this.options.logger.warn({ mailbox: this.label, err: err.message }, 'imap: connection error'));
     await client.connect();
     if (this.options.processedFolder) await client.mailboxCreate(this.options.processedFolder).catch(() => undefined); // exists already
-    const box = await client.mailboxOpen(t.path);
+    const box = await client.mailboxOpen(this.target.path);
     const uidValidity = String(box.uidValidity);
     this.options.logger.info({ mailbox: this.label, uidValidity }, 'imap: mailbox open, watching for mail (IDLE)');
     this.pending = true;
