@@ -16,6 +16,7 @@ import { ImapIntake } from '../src/mail/imap-intake.js';
 import { ingestMail, type IntakeDeps } from '../src/mail/intake.js';
 import { parseMail } from '../src/mail/parse-mail.js';
 import { mailSettings } from '../src/mail/settings.js';
+import { NewTicketBatcher } from '../src/mail/new-ticket-batcher.js';
 import { TicketNumberBlocks } from '../src/mail/ticket-numbers.js';
 import { settingsFrom } from '../src/main.js';
 import { packageRoot } from '../src/paths.js';
@@ -73,7 +74,7 @@ async function throughput(baseUrl: string): Promise<void> {
   const mails = Array.from({ length: replays }, (_, r) => base.map((m) => replay(m, r))).flat();
   const { database } = await freshDatabase(baseUrl, 'bench_mail');
   const tickets = ticketContext(database.db, settingsFrom(config));
-  const deps: IntakeDeps = { tickets, settings: mailSettings(config, 3000), autoMail: true, numbers: new TicketNumberBlocks(tickets) };
+  const deps: IntakeDeps = { tickets, settings: mailSettings(config, 3000), autoMail: true, numbers: new TicketNumberBlocks(tickets), newTickets: new NewTicketBatcher(tickets.db) };
   for (const m of base) await parseMail(m); // warm up the parser's code paths (the JIT)
 
   // Parsing alone, before and after the pipeline: this machine's speed drifts between runs by

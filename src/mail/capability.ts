@@ -9,6 +9,7 @@ import { MailSink } from './mail-sink.js';
 import { postgresMailboxLock } from './mailbox-lock.js';
 import { departmentForAddress, mailSettings, type MailSettings } from './settings.js';
 import { parseListenAddress, startSmtpListener, type SmtpListener } from './smtp-listener.js';
+import { NewTicketBatcher } from './new-ticket-batcher.js';
 import { TicketNumberBlocks } from './ticket-numbers.js';
 import { captureTransport, smtpTransport } from './transport.js';
 
@@ -21,7 +22,7 @@ export const mailCapability: Capability = {
     const log = logger.child({ capability: 'mail' });
     const settings = mailSettings(config, env.port);
     const transport = env.smtpUrl ? smtpTransport(env.smtpUrl) : captureTransport(database.db, log);
-    const deps: IntakeDeps = { tickets: ctx.tickets, settings, autoMail: true, logger: log, numbers: new TicketNumberBlocks(ctx.tickets) };
+    const deps: IntakeDeps = { tickets: ctx.tickets, settings, autoMail: true, logger: log, numbers: new TicketNumberBlocks(ctx.tickets), newTickets: new NewTicketBatcher(ctx.tickets.db) };
     const mailboxes = mailboxSpecs(ctx, settings);
     const listen = listenAddress(ctx);
     let listener: SmtpListener | null = null;

@@ -52,9 +52,10 @@ export async function storeOnTicket(step: IntakeStep, match: TicketMatch): Promi
 /**
  * No ticket matched: a new one in the department owning the address, or a rejected request
  * (seed 001). Runs outside the intake's transaction: it is one statement of its own, ledger row
- * included (see new-ticket-statement.ts). Null when the same mail was recorded before.
+ * included (see new-ticket-statement.ts). 'duplicate' when the same mail was recorded before;
+ * 'threaded' (nothing written) when one of `threadIds` belongs to a ticket after all.
  */
-export async function storeNewTicket(step: IntakeStep): Promise<StepResult | null> {
+export async function storeNewTicket(step: IntakeStep, threadIds: readonly string[] = []): Promise<StepResult | 'duplicate' | 'threaded'> {
   const { ctx, deps, parsed } = step;
   const { settings } = deps;
   const department = departmentOf(step);
@@ -78,7 +79,7 @@ export async function storeNewTicket(step: IntakeStep): Promise<StepResult | nul
     else autoMail = { to: plan.to, payload: plan.payload, limitPerHour: settings.autoReplyLimitPerHour };
   }
 
-  const written = await writeNewTicketFromMail(ctx.db, {
+  const input: NewTicketFromMail = {
     number,
     secret,
     subject,
@@ -97,8 +98,11 @@ export async function storeNewTicket(step: IntakeStep): Promise<StepResult | nul
     ledger: { messageId: parsed.messageId ?? '', contentHash: parsed.contentHash, bulk: isBulk(parsed), outcome: rejected ? 'rejected' : 'created' },
     raw: step.raw,
     ...(step.envelope.checkpoint ? { checkpoint: step.envelope.checkpoint } : {}),
-  });
-  if (!written.fresh) return null;
+    threadIds: threadIds.filter((id) => id !== ''),
+  };
+  const written = await (deps.newTickets ? deps.newTickets.write(input) : writeNewTicketFromMail(ctx.db, input));
+  if (written.threaded) return 'threaded';
+  if (!written.fresh) return 'duplicate';
   if (autoMail && !written.autoMailQueued) autoMailSkipped = autoMailLimitReason(settings, autoMail.to);
   return {
     outcome: rejected ? 'rejected' : 'created',

@@ -1,7 +1,9 @@
 // The one intake pipeline (SMTP listener, IMAP, import): raw RFC 822 bytes → parsed → recorded
-// once → matched → stored through the ticket use cases, in ONE transaction together with the
-// raw mail, the Message-ID ledger row, the automatic mails' outbox rows and (IMAP) the
-// mailbox checkpoint. So a crash at any moment leaves either all of it or none of it.
+// once → matched → stored. Everything about one mail (the ticket change, the raw mail, the
+// Message-ID ledger row, the automatic mails' outbox rows and, from IMAP, the mailbox
+// checkpoint) commits together: a new ticket in one statement (new-ticket-statement.ts), any
+// other mail in one transaction through the ticket use cases. So a crash at any moment leaves
+// either all of it or none of it.
 import { createHash } from 'node:crypto';
 import type { Logger } from 'pino';
 import type { Db } from '../db/create-db.js';
@@ -9,10 +11,11 @@ import type { TicketContext } from '../tickets/context.js';
 import { allocateTicketNumber } from '../tickets/create-ticket.js';
 import { detectBounce, isBulk } from './classify.js';
 import { claimInbound, completeInbound, recordInbound, writeCheckpoint, type InboundOutcome } from './mail-ledger.js';
-import { matchTicket, type TicketMatch } from './matching.js';
+import { matchTicket, namedTickets, threadingIds, type TicketMatch } from './matching.js';
 import { parseMail } from './parse-mail.js';
 import type { MailSettings } from './settings.js';
 import { storeBounce, storeNewTicket, storeOnTicket, storeRefusal, type StepResult } from './intake-steps.js';
+import type { NewTicketBatcher } from './new-ticket-batcher.js';
 import type { TicketNumberBlocks } from './ticket-numbers.js';
 import type { ParsedMail } from './types.js';
 
@@ -49,6 +52,8 @@ export interface IntakeDeps {
   logger?: Pick<Logger, 'info' | 'warn' | 'error'>;
   /** Numbers for new tickets in blocks (live intake); without it, one counter update per ticket. */
   numbers?: TicketNumberBlocks;
+  /** Group commit for new tickets (live intake); without it, one statement per mail. */
+  newTickets?: Pick<NewTicketBatcher, 'write'>;
 }
 
 /** What the steps get: the transaction-bound use-case context and everything known about the mail. */
@@ -72,36 +77,58 @@ export async function ingestMail(deps: IntakeDeps, raw: Buffer, envelope: Intake
     return recordUnreadable(deps, raw, envelope, err);
   }
   const messageId = parsed.messageId ?? '';
-
-  // Matching only reads, so it runs before the transaction; a number for a new ticket is taken
-  // outside it too (the day's counter row must not stay locked while the mail is stored).
   const now = mailTime(parsed, envelope, base.now());
-  const match = await matchTicket(base.db, parsed, envelope.recipients ?? [], deps.settings);
-  const opens = opensTicket(deps, raw, parsed, match);
-  const number = !opens ? null : deps.numbers && envelope.source !== 'import' ? await deps.numbers.take(now) : await allocateTicketNumber(base, now);
+  const recipients = envelope.recipients ?? [];
+  // A number for a new ticket is taken outside any transaction: the day's counter row must not
+  // stay locked while the mail is stored. (A number taken for a mail that then threads is a gap.)
+  let number: string | null = null;
+
+  // Most live mail names no ticket (no [#number], no plus-address), so it opens one unless its
+  // headers thread it: then the header match runs inside the new ticket's statement, one round
+  // trip instead of two. A mail that does thread writes nothing there and goes the way below.
+  // Imports are mostly replies and rebuild history: they match first and waste no numbers.
+  if (envelope.source !== 'import' && mayOpenTicket(deps, raw, parsed) && namedTickets(parsed, recipients, deps.settings).length === 0) {
+    number = await takeNumber(deps, envelope, now);
+    const stored = await storeNewTicket({ ctx: { ...base, now: () => now }, deps, raw, parsed, envelope, match: null, number }, threadingIds(parsed));
+    if (stored !== 'threaded') return reported(deps, envelope, messageId, null, stored);
+  }
+
+  // Matching only reads, so it runs before the transaction.
+  const match = await matchTicket(base.db, parsed, recipients, deps.settings);
+  if (mayOpenTicket(deps, raw, parsed) && (!match || isClosedForGood(match))) {
+    number ??= await takeNumber(deps, envelope, now);
+    // One statement of its own: atomic without a transaction, the checkpoint included.
+    const stored = await storeNewTicket({ ctx: { ...base, now: () => now }, deps, raw, parsed, envelope, match, number });
+    if (stored === 'threaded') throw new Error('mail intake: a new ticket without Message-IDs to check reported a thread');
+    return reported(deps, envelope, messageId, match, stored);
+  }
 
   let result: StepResult | null;
-  if (opens) {
-    // One statement of its own: atomic without a transaction, the checkpoint included.
-    result = await storeNewTicket({ ctx: { ...base, now: () => now }, deps, raw, parsed, envelope, match, number });
-    if (!result) return { outcome: 'duplicate', ticketNumber: null, messageRowId: null, flagged: false };
-  } else {
-    try {
-      result = await base.db.transaction(async (tx) => {
-        const ctx: TicketContext = { ...base, db: tx as unknown as Db, now: () => now };
-        const stored = await store({ ctx, deps, raw, parsed, envelope, match, number });
-        // Recorded last, in one statement with the raw mail; a copy recorded before undoes it all.
-        const fresh = await recordInbound(tx, { messageId, contentHash: parsed.contentHash, bulk: isBulk(parsed), outcome: stored.outcome, ticketId: stored.ticketId, messageRowId: stored.messageRowId, raw, keepRaw: stored.keepRaw ?? null });
-        if (!fresh) throw new AlreadyRecorded();
-        if (envelope.checkpoint) await writeCheckpoint(tx, envelope.checkpoint.key, envelope.checkpoint.value);
-        return stored;
-      });
-    } catch (err) {
-      if (!(err instanceof AlreadyRecorded)) throw err;
-      result = null;
-    }
+  try {
+    result = await base.db.transaction(async (tx) => {
+      const ctx: TicketContext = { ...base, db: tx as unknown as Db, now: () => now };
+      const stored = await store({ ctx, deps, raw, parsed, envelope, match, number });
+      // Recorded last, in one statement with the raw mail; a copy recorded before undoes it all.
+      const fresh = await recordInbound(tx, { messageId, contentHash: parsed.contentHash, bulk: isBulk(parsed), outcome: stored.outcome, ticketId: stored.ticketId, messageRowId: stored.messageRowId, raw, keepRaw: stored.keepRaw ?? null });
+      if (!fresh) throw new AlreadyRecorded();
+      if (envelope.checkpoint) await writeCheckpoint(tx, envelope.checkpoint.key, envelope.checkpoint.value);
+      return stored;
+    });
+  } catch (err) {
+    if (!(err instanceof AlreadyRecorded)) throw err;
+    result = null;
   }
   if (!result) return duplicate(base.db, envelope);
+  return reported(deps, envelope, messageId, match, result);
+}
+
+function takeNumber(deps: IntakeDeps, envelope: IntakeEnvelope, now: Date): Promise<string> {
+  return deps.numbers && envelope.source !== 'import' ? deps.numbers.take(now) : allocateTicketNumber(deps.tickets, now);
+}
+
+/** Logs what became of a stored mail and says it to the caller ('duplicate': recorded before, checkpoint written). */
+function reported(deps: IntakeDeps, envelope: IntakeEnvelope, messageId: string, match: TicketMatch | null, result: StepResult | 'duplicate'): IntakeResult {
+  if (result === 'duplicate') return { outcome: 'duplicate', ticketNumber: null, messageRowId: null, flagged: false };
   deps.logger?.info(
     { source: envelope.source, messageId, outcome: result.outcome, ticket: result.ticketNumber, route: match?.route, autoMailSkipped: result.autoMailSkipped },
     `mail intake: ${result.outcome}${result.ticketNumber ? ` #${result.ticketNumber}` : ''}`,
@@ -118,10 +145,9 @@ export async function ingestMail(deps: IntakeDeps, raw: Buffer, envelope: Intake
 /** Thrown inside the transaction to roll back a mail that turned out to be recorded already. */
 class AlreadyRecorded extends Error {}
 
-/** A new ticket unless the mail is too large, a bounce, or belongs to a ticket still taking mail. */
-function opensTicket(deps: IntakeDeps, raw: Buffer, parsed: ParsedMail, match: TicketMatch | null): boolean {
-  if (raw.length > deps.settings.maxMessageBytes || detectBounce(parsed)) return false;
-  return !match || isClosedForGood(match);
+/** Too large and bounces never open a ticket; any other mail does unless it belongs to a ticket still taking mail. */
+function mayOpenTicket(deps: IntakeDeps, raw: Buffer, parsed: ParsedMail): boolean {
+  return raw.length <= deps.settings.maxMessageBytes && !detectBounce(parsed);
 }
 
 /** The ways a mail is stored inside the intake's transaction (all but a new ticket). */

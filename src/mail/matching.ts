@@ -23,27 +23,35 @@ export interface TicketMatch {
 const MAX_MERGE_HOPS = 10;
 
 export async function matchTicket(q: Queryable, parsed: ParsedMail, recipients: readonly string[], settings: MailSettings): Promise<TicketMatch | null> {
-  // In-Reply-To names the direct parent; References run oldest → newest, so the newest is tried
-  // first. The mail's own id comes first: another copy of a mail we have (sent to two of our
-  // addresses, relayed with other headers) belongs where the first copy went.
-  const ids = [...(parsed.messageId ? [parsed.messageId] : []), ...parsed.inReplyTo, ...[...parsed.references].reverse()];
-  const byHeader = await ticketIdForMessageIds(q, ids);
+  const byHeader = await ticketIdForMessageIds(q, threadingIds(parsed));
   if (byHeader !== null) return follow(q, await ticketById(q, byHeader), 'header');
-
-  const fromSubject = ticketNumberFromSubject(parsed.subject, settings.subjectToken);
-  if (fromSubject) {
-    const t = await ticketByNumber(q, fromSubject, settings.numberPrefix);
-    if (t) return follow(q, t, 'subject');
-  }
-
-  const addresses = [...recipients, ...parsed.to.map((a) => a.address), ...parsed.cc.map((a) => a.address)];
-  for (const address of addresses) {
-    const n = ticketNumberFromPlusAddress(address, settings.ownAddresses);
-    if (!n) continue;
-    const t = await ticketByNumber(q, n, settings.numberPrefix);
-    if (t) return follow(q, t, 'plus-address');
+  for (const { number, route } of namedTickets(parsed, recipients, settings)) {
+    const t = await ticketByNumber(q, number, settings.numberPrefix);
+    if (t) return follow(q, t, route);
   }
   return null;
+}
+
+/**
+ * The Message-IDs that thread a mail, in the order they are tried. In-Reply-To names the direct
+ * parent; References run oldest → newest, so the newest is tried first. The mail's own id comes
+ * first: another copy of a mail we have (sent to two of our addresses, relayed with other
+ * headers) belongs where the first copy went.
+ */
+export function threadingIds(parsed: ParsedMail): string[] {
+  return [...(parsed.messageId ? [parsed.messageId] : []), ...parsed.inReplyTo, ...[...parsed.references].reverse()];
+}
+
+/** Ticket numbers the mail names itself — `[#number]` in the subject, then plus-addresses — in the order they are tried. */
+export function namedTickets(parsed: ParsedMail, recipients: readonly string[], settings: MailSettings): { number: string; route: MatchRoute }[] {
+  const named: { number: string; route: MatchRoute }[] = [];
+  const fromSubject = ticketNumberFromSubject(parsed.subject, settings.subjectToken);
+  if (fromSubject) named.push({ number: fromSubject, route: 'subject' });
+  for (const address of [...recipients, ...parsed.to.map((a) => a.address), ...parsed.cc.map((a) => a.address)]) {
+    const n = ticketNumberFromPlusAddress(address, settings.ownAddresses);
+    if (n) named.push({ number: n, route: 'plus-address' });
+  }
+  return named;
 }
 
 /** The ticket with this id (or the one it was merged into); for bounces that name our Message-ID. */

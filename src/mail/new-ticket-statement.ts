@@ -1,6 +1,7 @@
-// A new ticket from a mail, written in ONE statement: contact, ticket, opening event, customer
+// New tickets from mail, written in ONE statement: contact, ticket, opening event, customer
 // message, attachments, raw mail, collaborators, chat announcements, the acknowledgement (with
-// the sender's hourly allowance) and the Message-ID ledger row — plus the IMAP checkpoint.
+// the sender's hourly allowance) and the Message-ID ledger row — plus the IMAP checkpoint. One
+// mail, or several at once (group commit, see new-ticket-batcher.ts).
 //
 // Why one statement: most inbound mail opens a ticket, and done through the use cases that took
 // ~15 round trips, which cost several times what parsing the mail costs. A single statement is
@@ -8,6 +9,10 @@
 // before (same Message-ID and content hash, also a copy racing in another connection: the
 // ledger insert waits for it) writes nothing but the checkpoint. Ids come from the sequences
 // inside the statement, so the ledger row can name the ticket and message it became.
+//
+// The statement also makes the header match itself (threadIds): most mail names no ticket and
+// threads to nothing, and checking that here instead of in a query before saves a round trip per
+// mail. When one of the ids is a mail we sent or received, nothing at all is written for it.
 //
 // What a ticket is made of stays decided in src/tickets (openedEvent, newTicketSecret, STATE_OF,
 // the `<sink>:<ticket id>` order keys of enqueue); this file only writes it for the mail bridge.
@@ -37,106 +42,151 @@ export interface NewTicketFromMail {
   ledger: { messageId: string; contentHash: string; bulk: boolean; outcome: 'created' | 'rejected' };
   raw: Buffer;
   checkpoint?: { key: string; value: Record<string, unknown> };
+  /** Write nothing if one of these Message-IDs threads to a ticket (see matchTicket); [] to not check. */
+  threadIds: string[];
 }
 
 export interface NewTicketWritten {
   /** False when the same mail was recorded before: nothing but the checkpoint was written. */
   fresh: boolean;
+  /** One of threadIds belongs to a ticket: nothing was written, not even the checkpoint. */
+  threaded: boolean;
   ticketId: number;
   messageRowId: number;
   autoMailQueued: boolean;
 }
 
+/** One mail: a batch of one. */
 export async function writeNewTicketFromMail(q: Queryable, input: NewTicketFromMail): Promise<NewTicketWritten> {
-  const j = JSON.stringify({
-    ...input,
-    now: input.now.toISOString(),
-    hourAgo: new Date(input.now.getTime() - 3_600_000).toISOString(),
-    resolvedAt: input.status === 'closed' ? input.now.toISOString() : null,
-    attachments: input.attachments.map((a) => ({ filename: a.filename, contentType: a.contentType, size: a.content.length, content: a.content.toString('base64') })),
-    raw: input.raw.toString('base64'),
-  });
-  const [row] = await queryRowsPrepared<{ fresh: number; ticket_id: number; message_id: number; auto_mail: number }>(
+  const [written] = await writeNewTicketsFromMail(q, [input]);
+  return written!;
+}
+
+/**
+ * Several mails in one statement (group commit, see NewTicketBatcher): each as if written alone,
+ * provided no two share a Message-ID, an automatic-mail recipient or a checkpoint, and none
+ * threads to another of the batch — the batcher keeps such mails apart.
+ */
+export async function writeNewTicketsFromMail(q: Queryable, inputs: readonly NewTicketFromMail[]): Promise<NewTicketWritten[]> {
+  // The bytes (raw mails, attachments) travel as one bytea parameter, each named in the JSON by
+  // its place in it: inside JSON they would be encoded by us and decoded again, character by
+  // character, by the server's JSON parser.
+  const blobs: Buffer[] = [];
+  let size = 0;
+  const place = (bytes: Buffer): [number, number] => {
+    blobs.push(bytes);
+    size += bytes.length;
+    return [size - bytes.length + 1, bytes.length]; // 1-based, for substring()
+  };
+  const j = JSON.stringify(
+    inputs.map((input) => ({
+      ...input,
+      now: input.now.toISOString(),
+      hourAgo: new Date(input.now.getTime() - 3_600_000).toISOString(),
+      resolvedAt: input.status === 'closed' ? input.now.toISOString() : null,
+      attachments: input.attachments.map((a) => ({ filename: a.filename, contentType: a.contentType, size: a.content.length, at: place(a.content) })),
+      raw: place(input.raw),
+    })),
+  );
+  // `ord` numbers the mails; rows written for a mail find its ids through it, and everything
+  // but the checkpoint hangs off `fresh` (the mails whose ledger row was inserted).
+  const rows = await queryRowsPrepared<{ ord: number; fresh: boolean; threaded: boolean; ticket_id: number; message_id: number; auto_mail: boolean }>(
     q,
     sql`with input as materialized (
-          select ${j}::jsonb as j
+          select e.ord::int as ord, e.j from jsonb_array_elements(${j}::jsonb) with ordinality e(j, ord)
+        ), bytes as materialized (
+          select ${Buffer.concat(blobs, size)}::bytea as b
+        ), threaded as materialized (
+          select distinct i.ord from input i, mail_messages m
+          where m.message_id in (select jsonb_array_elements_text(i.j->'threadIds'))
+            and m.ticket_id is not null and not m.bulk
         ), ids as materialized (
-          select nextval('tickets_id_seq')::int as ticket_id,
+          select i.ord,
+                 nextval('tickets_id_seq')::int as ticket_id,
                  nextval('messages_id_seq')::int as event_id,
                  nextval('messages_id_seq')::int as message_id
+          from input i order by i.ord
         ), ledger as (
           insert into mail_messages (direction, message_id, content_hash, ticket_id, message_row_id, outcome, bulk)
           select 'in', j->'ledger'->>'messageId', j->'ledger'->>'contentHash', ids.ticket_id, ids.message_id, j->'ledger'->>'outcome', (j->'ledger'->>'bulk')::boolean
-          from input, ids
+          from input i join ids using (ord)
+          where i.ord not in (select ord from threaded)
           on conflict (message_id, content_hash) do nothing
-          returning id
+          returning ticket_id
+        ), fresh as materialized (
+          select ids.*, i.j from ledger join ids on ids.ticket_id = ledger.ticket_id join input i on i.ord = ids.ord
         ), contact as (
           insert into contacts (email, name)
-          select j->'requester'->>'email', j->'requester'->>'name' from input, ledger
+          select distinct on (j->'requester'->>'email') j->'requester'->>'email', j->'requester'->>'name' from fresh
+          order by j->'requester'->>'email', ord
           on conflict (email) do update set name = coalesce(contacts.name, excluded.name)
-          returning id
+          returning id, email
         ), ticket as (
           insert into tickets (id, number, subject, department_id, priority, state, status, requester_id, secret, created_at, updated_at, resolved_at, last_customer_message_at)
-          select ids.ticket_id, j->>'number', j->>'subject', j->>'departmentId', 'normal', j->>'state', j->>'status', contact.id, j->>'secret',
+          select f.ticket_id, j->>'number', j->>'subject', j->>'departmentId', 'normal', j->>'state', j->>'status', c.id, j->>'secret',
                  (j->>'now')::timestamptz, (j->>'now')::timestamptz, (j->>'resolvedAt')::timestamptz, (j->>'now')::timestamptz
-          from input, ids, contact
+          from fresh f join contact c on c.email = f.j->'requester'->>'email'
           returning id
         ), history as (
           insert into messages (id, ticket_id, kind, author_contact_id, source, text, data, created_at)
-          select ids.event_id, ids.ticket_id, 'event', null, 'system', j->'event'->>'text', (j->'event'->'data')::jsonb, (j->>'now')::timestamptz
-          from input, ids, ledger
+          select f.event_id, f.ticket_id, 'event', null, 'system', j->'event'->>'text', (j->'event'->'data')::jsonb, (j->>'now')::timestamptz
+          from fresh f
           union all
-          select ids.message_id, ids.ticket_id, 'customer', contact.id, 'mail', j->>'text', (j->'messageData')::jsonb, (j->>'now')::timestamptz
-          from input, ids, contact
+          select f.message_id, f.ticket_id, 'customer', c.id, 'mail', j->>'text', (j->'messageData')::jsonb, (j->>'now')::timestamptz
+          from fresh f join contact c on c.email = f.j->'requester'->>'email'
           returning id
         ), files as (
           insert into attachments (message_id, filename, content_type, size, content)
-          select ids.message_id, f->>'filename', f->>'contentType', (f->>'size')::int, decode(f->>'content', 'base64')
-          from input, ids, ledger, jsonb_array_elements(j->'attachments') f
+          select f.message_id, a->>'filename', a->>'contentType', (a->>'size')::int, substring(bytes.b from (a->'at'->>0)::int for (a->'at'->>1)::int)
+          from fresh f, bytes, jsonb_array_elements(f.j->'attachments') with ordinality a(a, n)
+          order by f.ord, a.n
           returning id
         ), raw as (
           insert into raw_mails (message_id, raw, content_hash)
-          select ids.message_id, decode(j->>'raw', 'base64'), j->'ledger'->>'contentHash' from input, ids, ledger
+          select f.message_id, substring(bytes.b from (j->'raw'->>0)::int for (j->'raw'->>1)::int), j->'ledger'->>'contentHash' from fresh f, bytes
           returning 1
         ), collaborators as (
           insert into ticket_collaborators (ticket_id, email)
-          select ids.ticket_id, c.email from input, ids, ledger, jsonb_array_elements_text(j->'collaborators') c(email)
+          select f.ticket_id, c.email from fresh f, jsonb_array_elements_text(f.j->'collaborators') c(email)
           where not exists (select 1 from agents a where a.email = c.email)
           on conflict do nothing
           returning 1
         ), announce as (
           insert into outbox (ticket_id, order_key, sink, kind, payload)
-          select ids.ticket_id, 'chat:' || ids.ticket_id, 'chat', k.kind, k.payload
-          from input, ids, ledger,
-               lateral (values (1, 'thread.open', '{}'::jsonb), (2, 'message.post', jsonb_build_object('messageId', ids.message_id))) k(n, kind, payload)
+          select f.ticket_id, 'chat:' || f.ticket_id, 'chat', k.kind, k.payload
+          from fresh f,
+               lateral (values (1, 'thread.open', '{}'::jsonb), (2, 'message.post', jsonb_build_object('messageId', f.message_id))) k(n, kind, payload)
           where (j->>'announce')::boolean
-          order by k.n
+          order by f.ord, k.n
           returning id
         ), expired as (
-          delete from auto_mail_log l using input
-          where jsonb_typeof(j->'autoMail') = 'object'
-            and l.recipient = j->'autoMail'->>'to' and l.created_at < (j->>'hourAgo')::timestamptz
-        ), recent as (
-          select count(*)::int as n from auto_mail_log l, input
-          where l.recipient = j->'autoMail'->>'to' and l.created_at >= (j->>'hourAgo')::timestamptz
+          delete from auto_mail_log l using input i
+          where jsonb_typeof(i.j->'autoMail') = 'object'
+            and l.recipient = i.j->'autoMail'->>'to' and l.created_at < (i.j->>'hourAgo')::timestamptz
         ), slot as (
           insert into auto_mail_log (recipient, created_at)
-          select j->'autoMail'->>'to', (j->>'now')::timestamptz from input, recent, ledger
-          where jsonb_typeof(j->'autoMail') = 'object' and recent.n < (j->'autoMail'->>'limitPerHour')::int
-          returning id
+          select j->'autoMail'->>'to', (j->>'now')::timestamptz from fresh f
+          where jsonb_typeof(j->'autoMail') = 'object'
+            and (select count(*) from auto_mail_log l
+                 where l.recipient = f.j->'autoMail'->>'to' and l.created_at >= (f.j->>'hourAgo')::timestamptz) < (j->'autoMail'->>'limitPerHour')::int
+          order by f.ord
+          returning recipient
         ), auto as (
           insert into outbox (ticket_id, order_key, sink, kind, payload)
-          select ids.ticket_id, 'mail:' || ids.ticket_id, 'mail', 'mail.auto', (j->'autoMail'->'payload')::jsonb from input, ids, slot
-          returning id
+          select f.ticket_id, 'mail:' || f.ticket_id, 'mail', 'mail.auto', (j->'autoMail'->'payload')::jsonb
+          from fresh f join slot s on s.recipient = f.j->'autoMail'->>'to'
+          order by f.ord
+          returning ticket_id
         ), checkpoint as (
           insert into checkpoints (key, value, updated_at)
-          select j->'checkpoint'->>'key', (j->'checkpoint'->'value')::jsonb, now() from input
-          where jsonb_typeof(j->'checkpoint') = 'object'
+          select j->'checkpoint'->>'key', (j->'checkpoint'->'value')::jsonb, now() from input i
+          where jsonb_typeof(j->'checkpoint') = 'object' and i.ord not in (select ord from threaded)
           on conflict (key) do update set value = excluded.value, updated_at = excluded.updated_at
           returning 1
         )
-        select (select count(*) from ledger)::int as fresh, ids.ticket_id, ids.message_id, (select count(*) from auto)::int as auto_mail
-        from ids`,
+        select ids.ord, ids.ord in (select ord from fresh) as fresh, ids.ord in (select ord from threaded) as threaded,
+               ids.ticket_id, ids.message_id, ids.ticket_id in (select ticket_id from auto) as auto_mail
+        from ids order by ids.ord`,
   );
-  return { fresh: row!.fresh > 0, ticketId: row!.ticket_id, messageRowId: row!.message_id, autoMailQueued: row!.auto_mail > 0 };
+  return rows.map((r) => ({ fresh: r.fresh, threaded: r.threaded, ticketId: r.ticket_id, messageRowId: r.message_id, autoMailQueued: r.auto_mail }));
 }

@@ -2,7 +2,10 @@
 // acknowledgement and its loop protection, bounces, size refusals, the rejected-requests rule.
 import { eq } from 'drizzle-orm';
 import { expect, it } from 'vitest';
-import { attachments, outbox, rawMails, tickets } from '../../src/db/schema.js';
+import { attachments, checkpoints, mailMessages, outbox, rawMails, tickets } from '../../src/db/schema.js';
+import { ingestMail } from '../../src/mail/intake.js';
+import { NewTicketBatcher } from '../../src/mail/new-ticket-batcher.js';
+import { writeNewTicketsFromMail, type NewTicketFromMail } from '../../src/mail/new-ticket-statement.js';
 import { TicketNumberBlocks } from '../../src/mail/ticket-numbers.js';
 import { allocateTicketNumber } from '../../src/tickets/create-ticket.js';
 import { mergeTicket } from '../../src/tickets/edit-usecases.js';
@@ -74,6 +77,22 @@ describeOnDatabases(
       const edited = await intake(h(), settingsOf(h()), buildMail({ subject: 'Completely new words', inReplyTo: messageIdOf(t.raw) }));
       for (const r of [byInReplyTo, byReferences, edited]) expect(r).toMatchObject({ outcome: 'appended', ticketNumber: t.number, flagged: false });
       expect(await autoMailsTo(db, 'carla@customer.example')).toHaveLength(1); // only the first mail was acknowledged
+    });
+
+    it('a reply threaded by its headers alone leaves no trace of a new ticket, and its checkpoint is written with it', async () => {
+      const { db } = h().database;
+      const t = await open('Gus <gus@customer.example>');
+      const before = await ticketCount(db);
+      const reply = buildMail({ from: 'Gus <gus@customer.example>', subject: 'Re: Printer', inReplyTo: messageIdOf(t.raw), body: 'Now it smokes.' });
+      const r = await intake(h(), settingsOf(h()), reply, { source: 'imap', departmentId: 'support', checkpoint: { key: 'imap:test-threaded', value: { uidValidity: 1, lastUid: 7 } } });
+      expect(r).toMatchObject({ outcome: 'appended', ticketNumber: t.number });
+      expect(await ticketCount(db)).toBe(before);
+      expect(await autoMailsTo(db, 'gus@customer.example')).toHaveLength(1);
+      expect((await historyOf(db, t.number)).map((m) => m.kind)).toEqual(['event', 'customer', 'customer']);
+      const ledger = await db.select().from(mailMessages).where(eq(mailMessages.messageId, messageIdOf(reply)));
+      expect(ledger.map((l) => [l.outcome, l.ticketId])).toEqual([['appended', t.id]]);
+      const [cp] = await db.select().from(checkpoints).where(eq(checkpoints.key, 'imap:test-threaded'));
+      expect(cp!.value).toEqual({ uidValidity: 1, lastUid: 7 });
     });
 
     it('matches an Outlook-style reply with a rewritten Message-ID by the subject token, and by plus-address', async () => {
@@ -192,6 +211,39 @@ describeOnDatabases(
       const existing = await open('june@customer.example');
       const reply = await intake(h(), settingsOf(h()), buildMail({ from: 'june@customer.example', to: 'berlin@example.org', inReplyTo: messageIdOf(existing.raw) }), { recipients: ['berlin@example.org'] });
       expect(reply).toMatchObject({ outcome: 'appended', ticketNumber: existing.number });
+    });
+
+    it('writes mails arriving together in shared statements, each exactly as if it had come alone', async () => {
+      const { db } = h().database;
+      // The first statement waits until all 13 mails are at the batcher, so the rest must share.
+      const sizes: number[] = [];
+      let arrived = 0;
+      let allArrived = () => {};
+      const gate = new Promise<void>((resolve) => (allArrived = resolve));
+      const writer = async (inputs: readonly NewTicketFromMail[]) => (sizes.push(inputs.length), await gate, writeNewTicketsFromMail(db, inputs));
+      const batcher = new NewTicketBatcher(db, { writer });
+      const newTickets = { write: (input: NewTicketFromMail) => (++arrived === 13 && allArrived(), batcher.write(input)) };
+      const deps = { tickets: h().tickets, settings: settingsOf(h()), autoMail: true, numbers: new TicketNumberBlocks(h().tickets), newTickets };
+      const arrive = (raw: Buffer) => ingestMail(deps, raw, { source: 'smtp', recipients: ['support@example.org'] });
+      const strangers = Array.from({ length: 6 }, (_, i) => buildMail({ from: `batch${i}@customer.example`, subject: `Batch ${i}` }));
+      const eager = Array.from({ length: 5 }, (_, i) => buildMail({ from: 'eager@customer.example', subject: `Eager ${i}` }));
+      const twice = buildMail({ from: 'twice@customer.example', subject: 'Sent twice' });
+      const results = await Promise.all([...strangers, ...eager, twice, twice].map(arrive));
+      expect(Math.max(...sizes)).toBeGreaterThan(1);
+      expect(results.map((r) => r.outcome).sort()).toEqual([...Array(12).fill('created'), 'duplicate'].sort());
+      const numbers = results.filter((r) => r.outcome === 'created').map((r) => r.ticketNumber);
+      expect(new Set(numbers).size).toBe(12);
+      for (let i = 0; i < 6; i++) expect(await autoMailsTo(db, `batch${i}@customer.example`)).toHaveLength(1);
+      // The hourly allowance (3 in this config) holds for one sender's mails arriving together.
+      expect(await autoMailsTo(db, 'eager@customer.example')).toHaveLength(3);
+      expect(await autoMailsTo(db, 'twice@customer.example')).toHaveLength(1);
+      for (const [i, r] of results.slice(0, 6).entries()) {
+        const history = await historyOf(db, r.ticketNumber!);
+        expect(history.map((m) => m.kind)).toEqual(['event', 'customer']);
+        expect((await ticketByNumber(db, r.ticketNumber!)).subject).toBe(`Batch ${i}`);
+        const [stored] = await db.select().from(rawMails).where(eq(rawMails.messageId, history[1]!.id));
+        expect(stored!.raw.equals(strangers[i]!)).toBe(true);
+      }
     });
 
     it('takes ticket numbers in blocks without ever handing one out twice', async () => {
