@@ -68,9 +68,9 @@ export async function writeNewTicketFromMail(q: Queryable, input: NewTicketFromM
  * threads to another of the batch — the batcher keeps such mails apart.
  */
 export async function writeNewTicketsFromMail(q: Queryable, inputs: readonly NewTicketFromMail[]): Promise<NewTicketWritten[]> {
-  // The bytes (raw mails, attachments) travel as one bytea parameter, each named in the JSON by
-  // its place in it: inside JSON they would be encoded by us and decoded again, character by
-  // character, by the server's JSON parser.
+  // The bytes (raw mails, attachments) travel as one base64 text parameter, each named in the
+  // JSON by its place in it: inside the JSON the server's parser would read them character by
+  // character, and as a bytea parameter the driver sends hex, twice their size.
   const blobs: Buffer[] = [];
   let size = 0;
   const place = (bytes: Buffer): [number, number] => {
@@ -95,7 +95,7 @@ export async function writeNewTicketsFromMail(q: Queryable, inputs: readonly New
     sql`with input as materialized (
           select e.ord::int as ord, e.j from jsonb_array_elements(${j}::jsonb) with ordinality e(j, ord)
         ), bytes as materialized (
-          select ${Buffer.concat(blobs, size)}::bytea as b
+          select decode(${Buffer.concat(blobs, size).toString('base64')}::text, 'base64') as b
         ), threaded as materialized (
           select distinct i.ord from input i, mail_messages m
           where m.message_id in (select jsonb_array_elements_text(i.j->'threadIds'))
