@@ -4,6 +4,9 @@ import { randomBytes } from 'node:crypto';
 
 /** Characters a ticket number may contain (SPEC §2 formats: letters, digits, - _ . / and a prefix with #). */
 const NUMBER_BODY = '[A-Za-z0-9][A-Za-z0-9#_./-]*';
+const WHOLE_NUMBER = new RegExp(`^${NUMBER_BODY}$`);
+/** The subject-token pattern per configured prefix (matchAll copies it, so sharing it is safe). */
+const SUBJECT_TOKEN = new Map<string, RegExp>();
 
 /**
  * Lower-cased, trimmed address without angle brackets or `mailto:`; null when it is not an address.
@@ -50,7 +53,9 @@ function escapeRegExp(s: string): string {
  * number must contain a digit, so "[#general]" is not taken for a ticket.
  */
 export function ticketNumberFromSubject(subject: string, prefix = '#'): string | null {
-  const re = new RegExp(`\\[\\s*${escapeRegExp(prefix)}(${NUMBER_BODY})\\s*\\]`, 'gi');
+  if (!subject.includes('[')) return null; // most subjects: no token, and no regex to run
+  let re = SUBJECT_TOKEN.get(prefix);
+  if (!re) SUBJECT_TOKEN.set(prefix, (re = new RegExp(`\\[\\s*${escapeRegExp(prefix)}(${NUMBER_BODY})\\s*\\]`, 'gi')));
   for (const m of subject.matchAll(re)) {
     const n = m[1];
     if (n && /\d/.test(n)) return n;
@@ -72,7 +77,7 @@ export function ticketNumberFromPlusAddress(address: string, departmentAddresses
   const plus = local.indexOf('+');
   if (plus <= 0) return null;
   const tag = local.slice(plus + 1);
-  if (!new RegExp(`^${NUMBER_BODY}$`).test(tag) || !/\d/.test(tag)) return null;
+  if (!WHOLE_NUMBER.test(tag) || !/\d/.test(tag)) return null;
   const base = baseAddress(written);
   return base !== null && departmentAddresses.some((d) => baseAddress(d) === base) ? tag : null;
 }

@@ -12,6 +12,8 @@ export class TicketNumberBlocks {
   private next = 1;
   private last = 0;
   private queue: Promise<unknown> = Promise.resolve();
+  /** The next block, asked for when half of the current one is used, so no mail waits for it. */
+  private ahead: { scope: string; last: Promise<number> } | null = null;
 
   constructor(
     private readonly ctx: TicketContext,
@@ -29,16 +31,28 @@ export class TicketNumberBlocks {
     const { numbering } = this.ctx.settings;
     const scope = counterScope(numbering, now);
     if (scope !== this.scope || this.next > this.last) {
-      const [row] = await queryRows<{ value: string | number }>(
-        this.ctx.db,
-        sql`insert into ticket_counters (scope, value) values (${scope}, ${this.blockSize})
-            on conflict (scope) do update set value = ticket_counters.value + ${this.blockSize}
-            returning value`,
-      );
+      const ahead = this.ahead?.scope === scope ? this.ahead.last : null;
+      this.ahead = null;
+      this.last = await (ahead ? ahead.catch(() => this.fetchBlock(scope)) : this.fetchBlock(scope));
       this.scope = scope;
-      this.last = Number(row!.value);
       this.next = this.last - this.blockSize + 1;
     }
+    if (!this.ahead && this.last - this.next < this.blockSize / 2) {
+      const last = this.fetchBlock(scope);
+      last.catch(() => undefined); // if it fails, the block is asked for again when it is needed
+      this.ahead = { scope, last };
+    }
     return formatNumber(numbering, now, this.next++);
+  }
+
+  /** Reserves a block of the scope's counter; resolves to the block's last value. */
+  private async fetchBlock(scope: string): Promise<number> {
+    const [row] = await queryRows<{ value: string | number }>(
+      this.ctx.db,
+      sql`insert into ticket_counters (scope, value) values (${scope}, ${this.blockSize})
+          on conflict (scope) do update set value = ticket_counters.value + ${this.blockSize}
+          returning value`,
+    );
+    return Number(row!.value);
   }
 }
