@@ -17,7 +17,9 @@ export class TicketNumberBlocks {
 
   constructor(
     private readonly ctx: TicketContext,
-    private readonly blockSize = 16,
+    // A block lasts while the next one (asked for at half) arrives, even with many mails at once;
+    // what a stopped process leaves unused is a gap of up to two blocks.
+    private readonly blockSize = 64,
   ) {}
 
   /** The next number for a ticket created at `now` (one at a time, so blocks are not fetched twice). */
