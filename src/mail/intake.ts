@@ -82,12 +82,13 @@ export async function ingestMail(deps: IntakeDeps, raw: Buffer, envelope: Intake
   // A number for a new ticket is taken outside any transaction: the day's counter row must not
   // stay locked while the mail is stored. (A number taken for a mail that then threads is a gap.)
   let number: string | null = null;
+  const mayOpen = mayOpenTicket(deps, raw, parsed);
 
   // Most live mail names no ticket (no [#number], no plus-address), so it opens one unless its
   // headers thread it: then the header match runs inside the new ticket's statement, one round
   // trip instead of two. A mail that does thread writes nothing there and goes the way below.
   // Imports are mostly replies and rebuild history: they match first and waste no numbers.
-  if (envelope.source !== 'import' && mayOpenTicket(deps, raw, parsed) && namedTickets(parsed, recipients, deps.settings).length === 0) {
+  if (envelope.source !== 'import' && mayOpen && namedTickets(parsed, recipients, deps.settings).length === 0) {
     number = await takeNumber(deps, envelope, now);
     const stored = await storeNewTicket({ ctx: { ...base, now: () => now }, deps, raw, parsed, envelope, match: null, number }, threadingIds(parsed));
     if (stored !== 'threaded') return reported(deps, envelope, messageId, null, stored);
@@ -95,7 +96,7 @@ export async function ingestMail(deps: IntakeDeps, raw: Buffer, envelope: Intake
 
   // Matching only reads, so it runs before the transaction.
   const match = await matchTicket(base.db, parsed, recipients, deps.settings);
-  if (mayOpenTicket(deps, raw, parsed) && (!match || isClosedForGood(match))) {
+  if (mayOpen && (!match || isClosedForGood(match))) {
     number ??= await takeNumber(deps, envelope, now);
     // One statement of its own: atomic without a transaction, the checkpoint included.
     const stored = await storeNewTicket({ ctx: { ...base, now: () => now }, deps, raw, parsed, envelope, match, number });

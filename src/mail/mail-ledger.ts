@@ -59,6 +59,9 @@ export async function completeInbound(
     .where(eq(mailMessages.id, id));
 }
 
+/** Which ledger rows a reply threads to: mails that became part of a ticket; bulk mail never threads. */
+export const THREADS_TO_TICKET = sql`ticket_id is not null and not bulk`;
+
 /** The ticket of the first of `ids` (in the order given) that we sent or received; bulk mail never threads. */
 export async function ticketIdForMessageIds(q: Queryable, ids: readonly string[]): Promise<number | null> {
   const wanted = ids.filter((id) => id !== '');
@@ -68,7 +71,7 @@ export async function ticketIdForMessageIds(q: Queryable, ids: readonly string[]
     q,
     sql`select message_id, ticket_id from mail_messages
         where message_id in (select jsonb_array_elements_text(${JSON.stringify(wanted)}::jsonb))
-          and ticket_id is not null and not bulk`,
+          and ${THREADS_TO_TICKET}`,
   );
   for (const id of wanted) {
     const hit = rows.find((r) => r.message_id === id);

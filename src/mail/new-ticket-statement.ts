@@ -19,6 +19,7 @@
 import { sql } from 'drizzle-orm';
 import { queryRowsPrepared, type Queryable } from '../db/create-db.js';
 import type { AutoMailPayload } from './auto-mail.js';
+import { THREADS_TO_TICKET } from './mail-ledger.js';
 
 export interface NewTicketFromMail {
   number: string;
@@ -97,9 +98,8 @@ export async function writeNewTicketsFromMail(q: Queryable, inputs: readonly New
         ), bytes as materialized (
           select decode(${Buffer.concat(blobs, size).toString('base64')}::text, 'base64') as b
         ), threaded as materialized (
-          select distinct i.ord from input i, mail_messages m
-          where m.message_id in (select jsonb_array_elements_text(i.j->'threadIds'))
-            and m.ticket_id is not null and not m.bulk
+          select distinct i.ord from input i, mail_messages
+          where message_id in (select jsonb_array_elements_text(i.j->'threadIds')) and ${THREADS_TO_TICKET}
         ), ids as materialized (
           select i.ord,
                  nextval('tickets_id_seq')::int as ticket_id,
